@@ -1,0 +1,1 @@
+"""The FastAPI service over the built graph (``kg serve``)."""

@@ -1,0 +1,54 @@
+"""Settings: one class, overridable by environment variables prefixed ``KG_``.
+
+>>> Settings(base_iri="https://example.org/kg/").base_iri
+'https://example.org/kg'
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kg.namespaces import CANONICAL_BASE
+
+#: The project root: ``src/kg/settings.py`` -> ``../..``.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Where the graph lives and how it is served. ``KG_STORE=/srv/kg kg build`` etc."""
+
+    model_config = SettingsConfigDict(env_prefix="KG_", extra="ignore")
+
+    #: Base of every entity and named-graph IRI (``<base>/id/<kind>/<key>``).
+    base_iri: str = CANONICAL_BASE
+    #: Directory of the embedded Oxigraph store.
+    store: Path = PROJECT_ROOT / ".kg" / "store"
+    #: Directory the build writes its snapshot (N-Quads + manifest) to.
+    snapshot_dir: Path = PROJECT_ROOT / ".kg" / "snapshot"
+    ontology_dir: Path = PROJECT_ROOT / "ontology"
+    shapes_dir: Path = PROJECT_ROOT / "shapes"
+    data_dir: Path = PROJECT_ROOT / "data"
+    queries_dir: Path = PROJECT_ROOT / "queries"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Server-side ceiling of a query's run time, in seconds.
+    query_timeout: float = 30.0
+    #: Most rows a SELECT answer returns.
+    max_rows: int = 10_000
+
+    @field_validator("base_iri")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("KG_BASE_IRI must be an http(s) IRI, e.g. https://w3id.org/mea-kg")
+        return value.rstrip("/")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests build their own ``Settings``)."""
+    return Settings()

@@ -1,0 +1,42 @@
+"""Shared fixtures: one seed build per test session, into a temporary directory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg.build import BuildResult, build
+from kg.settings import PROJECT_ROOT, Settings
+from kg.store import open_store
+
+SHARED = PROJECT_ROOT.parent / "shared"
+
+
+@dataclass
+class Built:
+    settings: Settings
+    result: BuildResult
+    store: ox.Store
+
+    def select(self, query: str) -> list[dict[str, str]]:
+        """Rows of a SELECT over the union graph, values as plain strings."""
+        solutions = self.store.query(query, use_default_graph_as_union=True)
+        names = [v.value for v in solutions.variables]  # type: ignore[union-attr]
+        return [
+            {n: s[n].value for n in names if s[n] is not None}
+            for s in solutions  # type: ignore[union-attr]
+        ]
+
+
+def make_settings(root: Path, **overrides: object) -> Settings:
+    return Settings(store=root / "store", snapshot_dir=root / "snapshot", **overrides)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    settings = make_settings(tmp_path_factory.mktemp("kg"))
+    result = build(settings)
+    return Built(settings, result, open_store(settings.store))

@@ -1,0 +1,113 @@
+"""The build as a whole: every source accepted, snapshot and manifest right, a failing source
+left out without harming the rest, the base IRI configurable."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+from kg.build import build
+from kg.settings import PROJECT_ROOT, Settings
+from kg.snapshot import MANIFEST, NQUADS
+from kg.store import open_store
+
+SOURCES = sorted(p.stem for p in (PROJECT_ROOT / "data" / "sources").glob("*.ttl"))
+
+
+def test_every_seed_document_has_a_source() -> None:
+    assert len(SOURCES) == 5
+
+
+def test_every_source_is_accepted(built) -> None:  # type: ignore[no-untyped-def]
+    assert built.result.rejected == {}
+    for name, report in built.result.reports.items():
+        assert report.conforms, f"{name}:\n{report.to_text()}"
+
+
+def test_manifest_counts_triples_per_named_graph_and_hashes_the_snapshot(built) -> None:  # type: ignore[no-untyped-def]
+    directory = built.settings.snapshot_dir
+    manifest = json.loads((directory / MANIFEST).read_text())
+    data = (directory / NQUADS).read_bytes()
+    assert manifest["sha256"] == hashlib.sha256(data).hexdigest()
+    assert manifest["triples"] == len(data.splitlines())
+    base = built.settings.base_iri
+    for source in SOURCES:
+        assert manifest["graphs"][f"{base}/graph/{source}"] > 100
+    for name in ("ontology", "inferred", "reconciliation", "reference/gbf", "reference/countries"):
+        assert f"{base}/graph/{name}" in manifest["graphs"]
+    assert sum(manifest["graphs"].values()) == manifest["triples"]
+    assert manifest["built_at"].endswith("Z")
+
+
+def test_store_holds_one_named_graph_per_graph_in_the_manifest(built) -> None:  # type: ignore[no-untyped-def]
+    names = {g.value for g in built.store.named_graphs()}
+    manifest = json.loads((built.settings.snapshot_dir / MANIFEST).read_text())
+    assert names == set(manifest["graphs"])
+    rows = built.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert int(rows[0]["n"]) == manifest["triples"]
+
+
+def test_default_graph_is_the_union_of_named_graphs(built) -> None:  # type: ignore[no-untyped-def]
+    rows = built.select(
+        "PREFIX mea: <https://w3id.org/mea-kg/ontology#> "
+        "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a mea:Activity ; mea:fromDocument ?d }"
+    )
+    assert int(rows[0]["n"]) > 40
+
+
+def _copy_project_data(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(PROJECT_ROOT / "data", data)
+    return data
+
+
+def test_a_failing_source_is_left_out_and_the_rest_still_builds(tmp_path: Path) -> None:
+    data = _copy_project_data(tmp_path)
+    broken = data / "sources" / "tehran-pow-2009-2010.ttl"
+    text = broken.read_text()
+    # The same activity now ends before it starts: a violation, so the source is rejected.
+    broken.write_text(text + (
+        '\n<https://w3id.org/mea-kg/id/activity/tehran-pow-2009-2010-1> '
+        '<https://w3id.org/mea-kg/ontology#endDate> "2001-01-01"^^<http://www.w3.org/2001/XMLSchema#date> .\n'
+    ))
+    (data / "sources" / "unreadable.ttl").write_text("this is { not turtle")
+    settings = Settings(store=tmp_path / "store", snapshot_dir=tmp_path / "snap", data_dir=data)
+    result = build(settings)
+    base = settings.base_iri
+    assert set(result.rejected) == {f"{base}/graph/tehran-pow-2009-2010", f"{base}/graph/unreadable"}
+    assert "violation" in result.rejected[f"{base}/graph/tehran-pow-2009-2010"]
+    assert "not valid turtle" in result.rejected[f"{base}/graph/unreadable"]
+    store = open_store(settings.store)
+    graphs = {g.value for g in store.named_graphs()}
+    assert f"{base}/graph/tehran-pow-2009-2010" not in graphs
+    assert f"{base}/graph/brs-tap-2022-2025" in graphs
+    manifest = json.loads((settings.snapshot_dir / MANIFEST).read_text())
+    assert set(manifest["rejected_sources"]) == set(result.rejected)
+
+
+def test_base_iri_is_configurable(tmp_path: Path) -> None:
+    settings = Settings(
+        store=tmp_path / "store", snapshot_dir=tmp_path / "snap", base_iri="https://example.org/mea"
+    )
+    result = build(settings)
+    assert result.rejected == {}
+    store = open_store(settings.store)
+    ask = store.query(
+        "ASK { <https://example.org/mea/id/party/UZB> "
+        "<https://w3id.org/mea-kg/ontology#servedBy> ?centre }",
+        use_default_graph_as_union=True,
+    )
+    assert bool(ask)
+    leaked = store.query(
+        'ASK { ?s ?p ?o FILTER(STRSTARTS(STR(?s), "https://w3id.org/mea-kg/id/")) }',
+        use_default_graph_as_union=True,
+    )
+    assert not bool(leaked)
+
+
+def test_snapshot_is_deterministic(built, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(store=tmp_path / "store", snapshot_dir=tmp_path / "snap")
+    again = build(settings)
+    assert again.manifest.sha256 == built.result.manifest.sha256
