@@ -7,6 +7,7 @@ for XML, CSV or TSV; CONSTRUCT/DESCRIBE in Turtle or N-Triples.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
@@ -31,7 +32,7 @@ GRAPH_TYPES = {
 }
 
 
-def _pick(accept: str, offered: dict[str, object], default: str) -> str:
+def _pick(accept: str, offered: Mapping[str, object], default: str) -> str:
     """The first offered media type the Accept header names (q-values come with the endpoint
     issue); ``default`` when it names none or ``*/*``."""
     for part in accept.split(","):

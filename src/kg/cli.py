@@ -125,7 +125,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="?", default="", help="the SPARQL query text")
     p.add_argument("--file", help="read the query from a file")
     p.add_argument(
-        "--format", choices=["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"],
+        "--format",
+        choices=["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"],
         default="table",
     )
     p.set_defaults(func=cmd_query)
@@ -138,6 +139,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from pydantic import ValidationError
+
     from kg.query import QueryError
     from kg.rdfio import RDFInputError
     from kg.store import StoreMissingError
@@ -145,14 +148,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser().parse_args(argv)
         return int(args.func(args, get_settings()))
+    except ValidationError as err:  # a KG_* environment variable that does not validate
+        first = err.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "setting"
+        _err(f"KG_{field.upper()}: {first['msg']}")
+        return EXIT_USAGE
     except (RDFInputError, QueryError, StoreMissingError) as err:
         _err(str(err))
         return EXIT_USAGE
     except OSError as err:
         _err(f"{getattr(err, 'filename', '') or ''} {err.strerror or err}".strip())
-        return EXIT_USAGE
-    except ValueError as err:  # settings from the environment that do not validate
-        _err(str(err).splitlines()[0])
         return EXIT_USAGE
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from rdflib import Graph
 
 from kg.namespaces import graph_iri
-from kg.rdfio import RDFInputError, read_many, read_rdf, rebase
+from kg.rdfio import RDFInputError, read_many, read_rdf, rebase, skolemize
 from kg.reference import countries_graph, gbf_graph
 from kg.settings import Settings
 
@@ -31,7 +31,9 @@ class Inputs:
 
 
 def load_ontology(settings: Settings) -> Graph:
-    return read_many(sorted(settings.ontology_dir.glob("*.ttl")))
+    """The ontology, its blank nodes (RDF lists) given stable IRIs."""
+    ontology = read_many(sorted(settings.ontology_dir.glob("*.ttl")))
+    return skolemize(ontology, settings.base_iri, "ontology")
 
 
 def load_inputs(settings: Settings) -> Inputs:
@@ -46,12 +48,13 @@ def load_inputs(settings: Settings) -> Inputs:
     for path in sorted(reference_dir.glob("*.ttl")):
         reference[path.stem] = read_rdf(path)
     inputs.reference = {
-        graph_iri(base, f"reference/{name}"): rebase(g, base) for name, g in reference.items()
+        graph_iri(base, f"reference/{name}"): skolemize(rebase(g, base), base, f"reference-{name}")
+        for name, g in reference.items()
     }
     for path in sorted((settings.data_dir / "sources").glob("*.ttl")):
         name = graph_iri(base, path.stem)
         try:
-            inputs.sources[name] = rebase(read_rdf(path), base)
+            inputs.sources[name] = skolemize(rebase(read_rdf(path), base), base, path.stem)
         except RDFInputError as err:
             inputs.unreadable[name] = str(err)
     return inputs

@@ -38,14 +38,14 @@ def execute(store: ox.Store, query: str, *, with_prefixes: bool = False) -> obje
             prefixes=PREFIXES if with_prefixes else None,
         )
     except SyntaxError as err:
-        raise QueryError(f"SPARQL syntax error: {str(err).splitlines()[0]}")
+        raise QueryError(f"SPARQL syntax error: {str(err).splitlines()[0]}") from None
 
 
 def _short(term: object) -> str:
     if isinstance(term, ox.NamedNode):
         for prefix, namespace in PREFIXES.items():
             if term.value.startswith(namespace):
-                return f"{prefix}:{term.value[len(namespace):]}"
+                return f"{prefix}:{term.value[len(namespace) :]}"
         return f"<{term.value}>"
     if isinstance(term, ox.Literal):
         return term.value

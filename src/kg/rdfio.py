@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
+from rdflib.compare import to_canonical_graph
 from rdflib.term import Node
 
 from kg.namespaces import CANONICAL_BASE
@@ -44,7 +45,9 @@ def guess_format(path: Path) -> str:
         return FORMATS[path.suffix.lower()]
     except KeyError:
         known = ", ".join(sorted(FORMATS))
-        raise RDFInputError(f"{path}: unknown RDF file type {path.suffix!r} (use one of {known})")
+        raise RDFInputError(
+            f"{path}: unknown RDF file type {path.suffix!r} (use one of {known})"
+        ) from None
 
 
 def _remote_contexts(node: Any) -> Iterable[str]:
@@ -65,18 +68,20 @@ def parse_text(text: str, fmt: str, *, source: str = "<input>") -> Graph:
         try:
             document = json.loads(text)
         except json.JSONDecodeError as err:
-            raise RDFInputError(f"{source}: not valid JSON-LD: {err.msg} at line {err.lineno}")
+            raise RDFInputError(
+                f"{source}: not valid JSON-LD: {err.msg} at line {err.lineno}"
+            ) from None
         remote = next(iter(_remote_contexts(document)), None)
         if remote is not None:
             raise RDFInputError(
                 f"{source}: remote JSON-LD context {remote!r} is not fetched; inline the context"
-            )
+            ) from None
     graph = Graph()
     try:
         graph.parse(data=text, format=fmt)
     except Exception as err:  # rdflib raises many types; users get one line, never a traceback
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise RDFInputError(f"{source}: not valid {fmt} RDF: {reason[:300]}")
+        raise RDFInputError(f"{source}: not valid {fmt} RDF: {reason[:300]}") from None
     return graph
 
 
@@ -87,13 +92,13 @@ def read_rdf(path: Path, fmt: str | None = None) -> Graph:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise RDFInputError(f"{path}: no such file")
+        raise RDFInputError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise RDFInputError(f"{path}: is a directory, not an RDF file")
+        raise RDFInputError(f"{path}: is a directory, not an RDF file") from None
     except UnicodeDecodeError:
-        raise RDFInputError(f"{path}: not UTF-8 text, so not an RDF file this tool reads")
+        raise RDFInputError(f"{path}: not UTF-8 text, so not an RDF file this tool reads") from None
     except OSError as err:
-        raise RDFInputError(f"{path}: cannot be read ({err.strerror})")
+        raise RDFInputError(f"{path}: cannot be read ({err.strerror})") from None
     return parse_text(text, fmt, source=str(path))
 
 
@@ -110,7 +115,8 @@ def rebase(graph: Graph, base: str) -> Graph:
 
     Only entity and graph IRIs move (``/id/``, ``/graph/``); the ontology's IRIs never do.
 
-    >>> g = Graph(); _ = g.add((URIRef(CANONICAL_BASE + "/id/party/UZB"), URIRef("urn:p"), URIRef("urn:o")))
+    >>> uzb = URIRef(CANONICAL_BASE + "/id/party/UZB")
+    >>> g = Graph(); _ = g.add((uzb, URIRef("urn:p"), URIRef("urn:o")))
     >>> [str(s) for s in rebase(g, "https://example.org/kg").subjects()]
     ['https://example.org/kg/id/party/UZB']
     """
@@ -130,3 +136,29 @@ def rebase(graph: Graph, base: str) -> Graph:
     for s, p, o in graph:
         moved.add((move(s), p, move(o)))
     return moved
+
+
+def skolemize(graph: Graph, base: str, scope: str) -> Graph:
+    """Replace blank nodes by stable IRIs ``<base>/.well-known/genid/<scope>/<label>``
+    (RDF 1.1 Concepts §3.5), labels from the canonical form of ``graph``.
+
+    The same input always gives the same IRIs, so snapshots are reproducible byte for byte,
+    and a blank node keeps one identity across the named graphs the build derives from it.
+
+    >>> g = Graph().parse(data="<urn:a> <urn:p> [ <urn:q> 1 ] .", format="turtle")
+    >>> [str(o) for o in skolemize(g, "https://example.org/kg", "doc").objects(URIRef("urn:a"))]
+    ['https://example.org/kg/.well-known/genid/doc/cb...']
+    """
+    if not any(isinstance(s, BNode) or isinstance(o, BNode) for s, _, o in graph):
+        return graph
+    prefix = f"{base.rstrip('/')}/.well-known/genid/{scope}/"
+
+    def iri(term: Node) -> Node:
+        return URIRef(prefix + str(term)) if isinstance(term, BNode) else term
+
+    skolemized = Graph()
+    for name, namespace in graph.namespaces():
+        skolemized.bind(name, namespace)
+    for s, p, o in to_canonical_graph(graph):
+        skolemized.add((iri(s), p, iri(o)))
+    return skolemized

@@ -22,7 +22,8 @@ slow on large graphs.
 ...   @prefix : <urn:x:> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 ...   :Dog rdfs:subClassOf :Animal .''', format="turtle")
 >>> rules = Rules.from_ontology(onto)
->>> sorted(str(o) for _, _, o in materialise(rules, [(URIRef("urn:x:rex"), RDF.type, URIRef("urn:x:Dog"))]))
+>>> rex_is_a_dog = (URIRef("urn:x:rex"), RDF.type, URIRef("urn:x:Dog"))
+>>> sorted(str(o) for _, _, o in materialise(rules, [rex_is_a_dog]))
 ['urn:x:Animal']
 """
 
@@ -120,8 +121,12 @@ class _Index:
 
     def __init__(self, predicates: frozenset[Term]) -> None:
         self.predicates = predicates
-        self.by_subject: dict[Term, dict[Term, set[Term]]] = {p: defaultdict(set) for p in predicates}
-        self.by_object: dict[Term, dict[Term, set[Term]]] = {p: defaultdict(set) for p in predicates}
+        self.by_subject: dict[Term, dict[Term, set[Term]]] = {
+            p: defaultdict(set) for p in predicates
+        }
+        self.by_object: dict[Term, dict[Term, set[Term]]] = {
+            p: defaultdict(set) for p in predicates
+        }
 
     def add(self, s: Term, p: Term, o: Term) -> None:
         if p in self.predicates:
@@ -201,9 +206,9 @@ def materialise(rules: Rules, triples: Iterable[Triple]) -> set[Triple]:
 def reason(ontology: Graph, graphs: Iterable[Graph]) -> Graph:
     """The entailments ``ontology`` declares over itself and ``graphs``, as a new graph."""
     rules = Rules.from_ontology(ontology)
-    triples: set[Triple] = set(ontology)  # type: ignore[arg-type]
+    triples: set[Triple] = set(ontology)
     for graph in graphs:
-        triples.update(graph)  # type: ignore[arg-type]
+        triples.update(graph)
     inferred = Graph()
     for triple in materialise(rules, triples):
         inferred.add(triple)  # type: ignore[arg-type]

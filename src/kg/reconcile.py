@@ -4,10 +4,12 @@ matches, and record whether the title agrees. Nothing is fixed or dropped.
 
 >>> from rdflib import Graph
 >>> g = Graph().parse(data='''
-...   @prefix mea: <https://w3id.org/mea-kg/ontology#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-...   <urn:i> a mea:GBFIndicator ; skos:notation "3.1" ; skos:prefLabel "Coverage of protected areas"@en .
-...   <urn:c1> a mea:IndicatorClaim ; mea:claimedCode "3.1" ; mea:claimedTitle "Coverage of protected areas" .
-...   <urn:c2> a mea:IndicatorClaim ; mea:claimedCode "20.1" ; mea:claimedTitle "Capacity" .''', format="turtle")
+...   @prefix mea: <https://w3id.org/mea-kg/ontology#> .
+...   @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+...   <urn:i> a mea:GBFIndicator ; skos:notation "3.1" ; skos:prefLabel "Protected areas"@en .
+...   <urn:c1> a mea:IndicatorClaim ; mea:claimedCode "3.1" ; mea:claimedTitle "Protected areas" .
+...   <urn:c2> a mea:IndicatorClaim ; mea:claimedCode "20.1" ; mea:claimedTitle "Capacity" .
+... ''', format="turtle")
 >>> sorted((str(c), r.status) for c, r in reconcile(g).items())
 [('urn:c1', 'official'), ('urn:c2', 'not in the framework')]
 """
@@ -51,22 +53,22 @@ def reconcile(graph: Graph) -> dict[Node, Reconciliation]:
     official indicators)."""
     official: dict[str, Node] = {}
     for indicator in graph.subjects(RDF.type, MEA.GBFIndicator):
-        for code in graph.objects(indicator, SKOS.notation):
-            official[str(code)] = indicator
+        for notation in graph.objects(indicator, SKOS.notation):
+            official[str(notation)] = indicator
     verdicts: dict[Node, Reconciliation] = {}
     for claim in set(graph.subjects(RDF.type, MEA.IndicatorClaim)):
         code = graph.value(claim, MEA.claimedCode)
         if code is None:
             continue  # the shapes reject a claim without a code
-        indicator = official.get(str(code).strip())
-        if indicator is None:
+        match = official.get(str(code).strip())
+        if match is None:
             verdicts[claim] = Reconciliation(str(code), MEA.NotInFramework, None)
             continue
         claimed = graph.value(claim, MEA.claimedTitle)
-        titles = {_normalise(str(t)) for t in graph.objects(indicator, SKOS.prefLabel)}
+        titles = {_normalise(str(t)) for t in graph.objects(match, SKOS.prefLabel)}
         same = claimed is None or _normalise(str(claimed)) in titles
         status = MEA.Official if same else MEA.TitleDiffers
-        verdicts[claim] = Reconciliation(str(code), status, indicator)
+        verdicts[claim] = Reconciliation(str(code), status, match)
     return verdicts
 
 

@@ -44,7 +44,11 @@ def gbf_graph(reference_dir: Path) -> Graph:
     graph.bind("kmgbf", KMGBF)
     graph.add((GBF_SCHEME, RDF.type, SKOS.ConceptScheme))
     graph.add(
-        (GBF_SCHEME, RDFS.label, Literal("Kunming-Montreal Global Biodiversity Framework", lang="en"))
+        (
+            GBF_SCHEME,
+            RDFS.label,
+            Literal("Kunming-Montreal Global Biodiversity Framework", lang="en"),
+        )
     )
     graph.add((GBF_SCHEME, DCTERMS.source, _decision("CBD-15-4")))
     for row in _rows(reference_dir / "gbf-goals-targets.csv"):
@@ -102,6 +106,8 @@ def countries_graph(reference_dir: Path) -> Graph:
         graph.add((node, MEA.iso3166Numeric, Literal(country.numeric)))
         for agreement in filter(None, row["party_to"].split(";")):
             graph.add((node, RDF.type, MEA.Party))
-            graph.add((node, MEA.partyTo, URIRef(entity_iri(CANONICAL_BASE, "agreement", agreement))))
+            graph.add(
+                (node, MEA.partyTo, URIRef(entity_iri(CANONICAL_BASE, "agreement", agreement)))
+            )
         graph.add((node, DCTERMS.source, Literal(row["source"], datatype=XSD.string)))
     return graph

@@ -69,7 +69,9 @@ def test_live_server_on_loopback(built) -> None:  # type: ignore[no-untyped-def]
     env = {**os.environ, "KG_STORE": str(built.settings.store)}
     server = subprocess.Popen(
         [sys.executable, "-m", "kg.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         url = f"http://127.0.0.1:{port}/sparql"

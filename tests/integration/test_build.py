@@ -68,15 +68,22 @@ def test_a_failing_source_is_left_out_and_the_rest_still_builds(tmp_path: Path) 
     broken = data / "sources" / "tehran-pow-2009-2010.ttl"
     text = broken.read_text()
     # The same activity now ends before it starts: a violation, so the source is rejected.
-    broken.write_text(text + (
-        '\n<https://w3id.org/mea-kg/id/activity/tehran-pow-2009-2010-1> '
-        '<https://w3id.org/mea-kg/ontology#endDate> "2001-01-01"^^<http://www.w3.org/2001/XMLSchema#date> .\n'
-    ))
+    broken.write_text(
+        text
+        + (
+            "\n<https://w3id.org/mea-kg/id/activity/tehran-pow-2009-2010-1> "
+            "<https://w3id.org/mea-kg/ontology#endDate> "
+            '"2001-01-01"^^<http://www.w3.org/2001/XMLSchema#date> .\n'
+        )
+    )
     (data / "sources" / "unreadable.ttl").write_text("this is { not turtle")
     settings = Settings(store=tmp_path / "store", snapshot_dir=tmp_path / "snap", data_dir=data)
     result = build(settings)
     base = settings.base_iri
-    assert set(result.rejected) == {f"{base}/graph/tehran-pow-2009-2010", f"{base}/graph/unreadable"}
+    assert set(result.rejected) == {
+        f"{base}/graph/tehran-pow-2009-2010",
+        f"{base}/graph/unreadable",
+    }
     assert "violation" in result.rejected[f"{base}/graph/tehran-pow-2009-2010"]
     assert "not valid turtle" in result.rejected[f"{base}/graph/unreadable"]
     store = open_store(settings.store)

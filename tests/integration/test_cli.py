@@ -47,7 +47,9 @@ def test_validate_activity_ending_before_it_starts() -> None:
 
 
 def test_validate_valid_file_exits_zero_and_json_is_parseable() -> None:
-    run = kg("validate", "--format", "json", str(PROJECT_ROOT / "data/sources/tehran-pow-2009-2010.ttl"))
+    run = kg(
+        "validate", "--format", "json", str(PROJECT_ROOT / "data/sources/tehran-pow-2009-2010.ttl")
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     report = json.loads(run.stdout)
     assert report["conforms"] is True
@@ -68,7 +70,11 @@ def test_validate_turtle_report_is_rdf() -> None:
         (b"this is not turtle {", ".ttl", "not valid turtle RDF"),
         (b"\xff\xfe\x00garbage", ".ttl", "not UTF-8"),
         (b"hello", ".docx", "unknown RDF file type"),
-        (b'{"@context": "http://example.org/remote.jsonld", "@id": "x"}', ".jsonld", "remote JSON-LD context"),
+        (
+            b'{"@context": "http://example.org/remote.jsonld", "@id": "x"}',
+            ".jsonld",
+            "remote JSON-LD context",
+        ),
     ],
 )
 def test_unreadable_input_gets_one_line_not_a_traceback(
@@ -91,7 +97,10 @@ def test_missing_file_is_one_line() -> None:
 
 def test_query_json_is_standard_sparql_results(built) -> None:  # type: ignore[no-untyped-def]
     run = kg(
-        "query", "SELECT (COUNT(*) AS ?n) WHERE { ?a a mea:Activity }", "--format", "json",
+        "query",
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a a mea:Activity }",
+        "--format",
+        "json",
         env=store_env(built),
     )
     assert run.returncode == 0, run.stderr

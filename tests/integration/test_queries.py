@@ -25,7 +25,9 @@ def _entries() -> list[tuple[str, Path, Path]]:
         action = manifest.value(entry, MF.action)
         query = manifest.value(action, QT.query)
         result = manifest.value(entry, MF.result)
-        out.append((str(manifest.value(entry, MF.name)), Path(str(query)[7:]), Path(str(result)[7:])))
+        out.append(
+            (str(manifest.value(entry, MF.name)), Path(str(query)[7:]), Path(str(result)[7:]))
+        )
     return sorted(out)
 
 

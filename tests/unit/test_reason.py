@@ -35,7 +35,10 @@ def test_subclass_is_transitive_through_the_hierarchy() -> None:
 
 
 def test_subproperty_then_inverse() -> None:
-    assert closure(("ann", "hasPuppy", "rex")) == {("ann", "hasChild", "rex"), ("rex", "childOf", "ann")}
+    assert closure(("ann", "hasPuppy", "rex")) == {
+        ("ann", "hasChild", "rex"),
+        ("rex", "childOf", "ann"),
+    }
 
 
 def test_symmetric_property() -> None:

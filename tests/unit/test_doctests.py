@@ -1,0 +1,18 @@
+"""Docstring examples are part of the documentation and run as tests (as pyoxigraph does)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["kg", "kg.namespaces", "kg.settings", "kg.rdfio", "kg.reason", "kg.reconcile"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    module = importlib.import_module(name)
+    failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert failures == 0
+    assert tried > 0, f"{name} has no runnable examples"
