@@ -13,7 +13,12 @@ $(BIN)/kg: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(BIN)/kg
+# Browser libraries (YASGUI, Cytoscape.js) from npm, served locally: no CDN at run time.
+ui/node_modules/.installed: ui/package.json ui/package-lock.json
+	npm ci --prefix ui --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(BIN)/kg ui/node_modules/.installed
 
 ## Set up, build the graph into the embedded Oxigraph store, and serve it.
 run: setup build serve

@@ -6,11 +6,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
-from api.routers import sparql
+from api.routers import entities, export, graph, informea, sparql, ui
 from kg import __version__
-from kg.settings import Settings, get_settings
+from kg.settings import PROJECT_ROOT, Settings, get_settings
 from kg.store import open_store
+
+#: Project-owned browser assets.
+STATIC_DIR = PROJECT_ROOT / "api" / "static"
+#: Browser libraries installed from npm at set-up time (``ui/package.json``), served locally so
+#: every page works offline: URL path -> directory.
+VENDOR_DIRS = {
+    "/vendor/yasgui": PROJECT_ROOT / "ui" / "node_modules" / "@zazuko" / "yasgui" / "build",
+    "/vendor/cytoscape": PROJECT_ROOT / "ui" / "node_modules" / "cytoscape" / "dist",
+}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,5 +41,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "workplans. The default graph is the union of all named graphs.",
         lifespan=lifespan,
     )
-    app.include_router(sparql.router)
+    for router in (
+        sparql.router,
+        ui.router,
+        entities.router,
+        graph.router,
+        informea.router,
+        export.router,
+    ):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for path, directory in VENDOR_DIRS.items():
+        if directory.is_dir():  # absent only before `make setup` has run npm
+            app.mount(path, StaticFiles(directory=directory), name=path.strip("/"))
     return app

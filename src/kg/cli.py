@@ -6,12 +6,14 @@ Every user-facing failure is one line on stderr and a non-zero exit code, never 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from rdflib import Graph
 
+from kg.commands import MODULES as COMMAND_MODULES
 from kg.settings import Settings, get_settings
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -135,6 +137,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=settings.host)
     p.add_argument("--port", type=int, default=settings.port)
     p.set_defaults(func=cmd_serve)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return top
 
 

@@ -31,7 +31,8 @@ def test_qc_query_catches_what_it_is_for(built) -> None:  # type: ignore[no-unty
     store = ox.Store()
     store.load(
         b"<https://w3id.org/mea-kg/ontology#Orphan> "
-        b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/2002/07/owl#Class> .",
+        b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+        b"<http://www.w3.org/2002/07/owl#Class> .",
         format=ox.RdfFormat.N_TRIPLES,
     )
     query = (PROJECT_ROOT / "qc" / "term-without-label-violation.rq").read_text()
