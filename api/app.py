@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from api.routers import entities, export, graph, informea, sparql, ui
+from api.errors import error
+from api.routers import entities, export, graph, gsp, informea, sparql, ui
 from kg import __version__
+from kg.service import GraphService
 from kg.settings import PROJECT_ROOT, Settings, get_settings
-from kg.store import open_store
 
 #: Project-owned browser assets.
 STATIC_DIR = PROJECT_ROOT / "api" / "static"
@@ -29,9 +32,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.store = open_store(settings.store)
+        service = GraphService(settings)
+        app.state.service = service
+        app.state.store = service.store
         app.state.settings = settings
-        yield
+        try:
+            yield
+        finally:
+            service.close()
 
     app = FastAPI(
         title="MEA knowledge graph",
@@ -43,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in (
         sparql.router,
+        gsp.router,
         ui.router,
         entities.router,
         graph.router,
@@ -50,6 +59,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         export.router,
     ):
         app.include_router(router)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameters(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ()) if part != "query")
+        return error(request, 400, "bad_request", f"{where}: {first.get('msg', 'invalid')}")
+
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for path, directory in VENDOR_DIRS.items():
         if directory.is_dir():  # absent only before `make setup` has run npm

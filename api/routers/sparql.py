@@ -1,92 +1,278 @@
-"""SPARQL 1.1 Protocol, query operation (https://www.w3.org/TR/sparql11-protocol/#query-operation).
+"""The SPARQL 1.1 Protocol endpoint (https://www.w3.org/TR/sparql11-protocol/).
 
-GET ``?query=``, POST form (``application/x-www-form-urlencoded``) and POST
-``application/sparql-query``. SELECT/ASK answer in SPARQL results JSON unless ``Accept`` asks
-for XML, CSV or TSV; CONSTRUCT/DESCRIBE in Turtle or N-Triples.
+* Query (§2.1): GET ``?query=``, POST form, POST ``application/sparql-query``; dataset by
+  ``default-graph-uri`` / ``named-graph-uri``; answers negotiated by ``Accept`` with q-values.
+* Update (§2.2): POST form ``update=`` or ``application/sparql-update``, ``using-graph-uri`` /
+  ``using-named-graph-uri``; only with ``Authorization: Bearer <KG_WRITE_TOKEN>``.
+* Service description (SPARQL 1.1 Service Description §3): GET without a query.
+
+Every query runs in a worker process with a deadline (``timeout`` may lower the server's);
+an answer is sent only when complete, so a query that runs out of time gets a 503 and no
+partial body. Requests that would make the server reach out (SERVICE, LOAD) are refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
-from kg.query import QueryError, execute
+from api.deps import get_service, rdf_response, write_denied
+from api.errors import error
+from kg.describe import service_description, void_description
+from kg.executor import BAD_QUERY, OK, TIMEOUT, QueryJob
+from kg.negotiate import choose
+from kg.results import offered_types
+from kg.sparql_guard import GuardError, add_using_clauses, inspect_query, inspect_update
 
 router = APIRouter(tags=["sparql"])
 
-RESULT_TYPES = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+FORM_TYPE = "application/x-www-form-urlencoded"
+#: Header saying the answer was cut at the row cap (the name Virtuoso uses).
+MAX_ROWS_HEADER = "X-SPARQL-MaxRows"
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed request or query, or one this endpoint refuses"},
+    401: {"description": "A write without a valid bearer token"},
+    403: {"description": "Writes are disabled on this endpoint"},
+    406: {"description": "No acceptable media type for this kind of answer"},
+    415: {"description": "Unsupported request media type"},
+    503: {"description": "The query ran out of time; nothing of its answer was sent"},
 }
-GRAPH_TYPES = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
 
 
-def _pick(accept: str, offered: Mapping[str, object], default: str) -> str:
-    """The first offered media type the Accept header names (q-values come with the endpoint
-    issue); ``default`` when it names none or ``*/*``."""
-    for part in accept.split(","):
-        media = part.split(";")[0].strip().lower()
-        if media in offered:
-            return media
-    return default
+def _media_type(request: Request) -> tuple[str, str | None]:
+    """The request body's media type and charset parameter."""
+    header = request.headers.get("content-type", "")
+    parts = [p.strip() for p in header.split(";")]
+    charset = None
+    for param in parts[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return parts[0].lower(), charset
 
 
-def _bad_request(message: str) -> PlainTextResponse:
-    return PlainTextResponse(message + "\n", status_code=400)
-
-
-def _answer(request: Request, query: str | None) -> Response:
-    if not query:
-        return _bad_request("Missing the 'query' parameter.")
+async def _body_text(request: Request, charset: str | None) -> str:
+    if charset not in (None, "utf-8", "utf8"):
+        raise UnicodeError(f"the request body must be UTF-8, not {charset}")
+    raw = await request.body()
     try:
-        results = execute(request.app.state.store, query)
-    except QueryError as err:
-        return _bad_request(str(err))
-    accept = request.headers.get("accept", "")
-    headers = {"Vary": "Accept"}
-    if isinstance(results, ox.QueryTriples):
-        media = _pick(accept, GRAPH_TYPES, "text/turtle")
-        body = results.serialize(format=GRAPH_TYPES[media]) or b""
-    else:
-        media = _pick(accept, RESULT_TYPES, "application/sparql-results+json")
-        body = results.serialize(format=RESULT_TYPES[media]) or b""  # type: ignore[attr-defined]
-    return Response(body, media_type=media, headers=headers)
-
-
-@router.get("/sparql", summary="SPARQL query by GET")
-def sparql_get(request: Request, query: str | None = Query(default=None)) -> Response:
-    return _answer(request, query)
-
-
-@router.post("/sparql", summary="SPARQL query by POST (form or application/sparql-query)")
-async def sparql_post(request: Request) -> Response:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
-    try:
-        text = body.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
-        return _bad_request("The request body is not UTF-8.")
-    if content_type == "application/sparql-query":
-        query: str | None = text
-    elif content_type == "application/x-www-form-urlencoded":
-        query = parse_qs(text).get("query", [None])[0]
-    else:
-        return PlainTextResponse(
-            "Send application/sparql-query or application/x-www-form-urlencoded.\n",
-            status_code=415,
-        )
-    # Oxigraph evaluation is blocking: run it off the event loop.
-    from starlette.concurrency import run_in_threadpool
+        raise UnicodeError("the request body is not valid UTF-8") from None
 
-    return await run_in_threadpool(_answer, request, query)
+
+def _single(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name, [])
+    if len(values) > 1:
+        raise ValueError(f"give the '{name}' parameter once, not {len(values)} times")
+    return values[0] if values else None
+
+
+def _timeout(request: Request, raw: str | None) -> float:
+    ceiling = get_service(request).settings.query_timeout
+    if raw is None or raw == "":
+        return ceiling
+    try:
+        asked = float(raw)
+    except ValueError:
+        raise ValueError("timeout must be a number of seconds") from None
+    if asked <= 0:
+        raise ValueError("timeout must be more than 0 seconds")
+    return min(asked, ceiling)
+
+
+async def _answer_query(request: Request, query: str, params: dict[str, list[str]]) -> Response:
+    service = get_service(request)
+    inspection = inspect_query(query)
+    if inspection.refusal:
+        return error(
+            request, 400, "refused" if inspection.form else "bad_query", inspection.refusal
+        )
+    unknown = [
+        g
+        for g in (*inspection.from_graphs, *inspection.from_named_graphs)
+        if g not in service.graph_names
+    ]
+    if unknown:
+        return error(
+            request,
+            400,
+            "unknown_graph",
+            f"FROM names a graph this store does not hold: <{unknown[0]}>; "
+            "the endpoint never fetches graphs from elsewhere",
+        )
+    assert inspection.form is not None
+    media_type = choose(request.headers.get("accept"), offered_types(inspection.form))
+    if media_type is None:
+        offered = ", ".join(offered_types(inspection.form))
+        return error(request, 406, "not_acceptable", f"This answer can be sent as: {offered}")
+    try:
+        timeout = _timeout(request, _single(params, "timeout"))
+    except ValueError as err:
+        return error(request, 400, "bad_request", str(err))
+    default = params.get("default-graph-uri")
+    named = params.get("named-graph-uri")
+    job = QueryJob(
+        query=query,
+        media_type=media_type,
+        max_rows=service.settings.max_rows,
+        default_graphs=tuple(default) if default else None,
+        named_graphs=tuple(named) if named else None,
+        base_iri=str(request.url.replace(query="")),
+    )
+    outcome = await run_in_threadpool(service.pool.run, job, timeout)
+    if outcome.status == OK and outcome.answer is not None:
+        headers = {"Vary": "Accept"}
+        if outcome.answer.truncated:
+            headers[MAX_ROWS_HEADER] = str(service.settings.max_rows)
+        return Response(outcome.answer.body, media_type=media_type, headers=headers)
+    if outcome.status == BAD_QUERY:
+        return error(request, 400, "bad_query", outcome.message)
+    if outcome.status == TIMEOUT:
+        return error(request, 503, "timeout", outcome.message, headers={"Retry-After": "1"})
+    return error(request, 500, "query_failed", outcome.message)
+
+
+async def _answer_update(request: Request, update: str, params: dict[str, list[str]]) -> Response:
+    denied = write_denied(request)
+    if denied is not None:
+        return denied
+    inspection = inspect_update(update)
+    if inspection.refusal:
+        return error(request, 400, "refused", inspection.refusal)
+    using, using_named = params.get("using-graph-uri", []), params.get("using-named-graph-uri", [])
+    if using or using_named:
+        try:
+            update = add_using_clauses(update, using, using_named)
+        except GuardError as err:
+            return error(request, 400, "bad_request", str(err))
+
+    base_iri = str(request.url.replace(query=""))
+
+    def apply(store: ox.Store) -> None:
+        store.update(update, base_iri=base_iri)
+
+    try:
+        await run_in_threadpool(get_service(request).write, apply)
+    except SyntaxError as err:
+        return error(request, 400, "bad_update", f"SPARQL syntax error: {str(err).splitlines()[0]}")
+    except (ValueError, OSError) as err:
+        return error(request, 400, "bad_update", str(err).splitlines()[0][:300])
+    return Response(status_code=204)
+
+
+def _description(request: Request) -> Response:
+    service = get_service(request)
+    triples = service_description(
+        str(request.url.replace(query="")),
+        service.counts,
+        updates=service.writable,
+        void_url=str(request.url_for("void_description")),
+    )
+    return rdf_response(request, triples, "The service description")
+
+
+@router.get(
+    "/sparql",
+    summary="SPARQL query by GET, or the service description when there is no query",
+    responses={
+        200: {"content": {"application/sparql-results+json": {}, "text/turtle": {}}},
+        **RESPONSES,
+    },
+)
+async def sparql_get(
+    request: Request,
+    query: Annotated[str | None, Query(description="The SPARQL query")] = None,
+    timeout: Annotated[
+        str | None, Query(description="Deadline in seconds (at most the server's)")
+    ] = None,
+) -> Response:
+    params = parse_qs(request.url.query, keep_blank_values=True)
+    if "update" in params:
+        return error(request, 400, "bad_request", "Send updates by POST, not GET")
+    try:
+        text = _single(params, "query")
+    except ValueError as err:
+        return error(request, 400, "bad_request", str(err))
+    if text is None:
+        return _description(request)
+    return await _answer_query(request, text, params)
+
+
+@router.post(
+    "/sparql",
+    summary="SPARQL query or update by POST (form, sparql-query or sparql-update body)",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                QUERY_TYPE: {"schema": {"type": "string"}},
+                UPDATE_TYPE: {"schema": {"type": "string"}},
+                FORM_TYPE: {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"query": {"type": "string"}, "update": {"type": "string"}},
+                    }
+                },
+            }
+        }
+    },
+    responses=RESPONSES,
+)
+async def sparql_post(request: Request) -> Response:
+    media, charset = _media_type(request)
+    params = parse_qs(request.url.query, keep_blank_values=True)
+    try:
+        if media == FORM_TYPE:
+            form = parse_qs(await _body_text(request, charset), keep_blank_values=True)
+            for name, values in form.items():
+                params.setdefault(name, []).extend(values)
+            query, update = _single(params, "query"), _single(params, "update")
+            if query is not None and update is not None:
+                return error(request, 400, "bad_request", "Send a query or an update, not both")
+            if update is not None:
+                return await _answer_update(request, update, params)
+            if query is None:
+                return error(request, 400, "bad_request", "Missing the 'query' (or 'update') field")
+            return await _answer_query(request, query, params)
+        if media == QUERY_TYPE:
+            return await _answer_query(request, await _body_text(request, charset), params)
+        if media == UPDATE_TYPE:
+            return await _answer_update(request, await _body_text(request, charset), params)
+    except UnicodeError as err:
+        return error(request, 400, "bad_encoding", str(err))
+    except ValueError as err:
+        return error(request, 400, "bad_request", str(err))
+    if not media:
+        return error(
+            request,
+            400,
+            "bad_request",
+            f"Say what the body is: Content-Type {QUERY_TYPE}, {UPDATE_TYPE} or {FORM_TYPE}",
+        )
+    return error(
+        request,
+        415,
+        "unsupported_media_type",
+        f"Send {QUERY_TYPE}, {UPDATE_TYPE} or {FORM_TYPE}, not {media}",
+    )
+
+
+@router.get(
+    "/void",
+    name="void_description",
+    summary="VoID description of the dataset, with triples per named graph",
+)
+def void_get(request: Request) -> Response:
+    service = get_service(request)
+    triples = void_description(
+        f"{service.settings.base_iri}/dataset", str(request.url_for("sparql_get")), service.counts
+    )
+    return rdf_response(request, triples, "The VoID description")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kg.namespaces import CANONICAL_BASE
@@ -35,10 +35,15 @@ class Settings(BaseSettings):
     queries_dir: Path = PROJECT_ROOT / "queries"
     host: str = "127.0.0.1"
     port: int = 8000
-    #: Server-side ceiling of a query's run time, in seconds.
+    #: Server-side ceiling of a query's run time, in seconds; a request may only lower it.
     query_timeout: float = 30.0
-    #: Most rows a SELECT answer returns.
+    #: Most rows (or triples) an answer returns; a capped answer says so in a header.
     max_rows: int = 10_000
+    #: Query worker processes kept warm, and the most started when all are busy.
+    query_workers: int = 2
+    max_query_workers: int = 8
+    #: Bearer token that enables SPARQL Update and Graph Store writes; unset = read-only.
+    write_token: SecretStr | None = None
 
     @field_validator("base_iri")
     @classmethod

@@ -1,0 +1,210 @@
+"""The SPARQL 1.1 Graph Store HTTP Protocol (https://www.w3.org/TR/sparql11-http-rdf-update/).
+
+Graphs are named indirectly (``/gsp?graph=<IRI>``, ``/gsp?default``) or directly (the request
+URL ``/gsp/<path>`` is the graph IRI). GET and HEAD always work; PUT, POST and DELETE need
+``Authorization: Bearer <KG_WRITE_TOKEN>``. A body is parsed completely before anything is
+written, so a rejected upload leaves the graph exactly as it was.
+"""
+
+from __future__ import annotations
+
+import uuid
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import get_service, rdf_response, write_denied
+from api.errors import error
+from kg.results import GRAPH_TYPES
+
+router = APIRouter(tags=["graph store"])
+
+#: Request media type -> parser format for graph content.
+UPLOAD_TYPES = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "text/n3": ox.RdfFormat.N3,
+}
+Target = ox.NamedNode | ox.DefaultGraph
+
+
+def _target(request: Request, path: str | None) -> Target | str:
+    """The graph a request names, or an error message."""
+    params = request.query_params
+    if path is not None:
+        if "graph" in params or "default" in params:
+            return "Name the graph by the request URL or by ?graph=, not both"
+        return ox.NamedNode(str(request.url.replace(query="")))
+    if "default" in params and "graph" in params:
+        return "Give ?graph=<IRI> or ?default, not both"
+    if "default" in params:
+        return ox.DefaultGraph()
+    graph = params.get("graph")
+    if not graph:
+        return "Name the graph: ?graph=<IRI> or ?default"
+    try:
+        return ox.NamedNode(graph)
+    except ValueError:
+        return f"Not an IRI: {graph}"
+
+
+def _exists(store: ox.Store, graph: Target) -> bool:
+    if isinstance(graph, ox.DefaultGraph):
+        return True
+    return bool(store.contains_named_graph(graph))
+
+
+def _parse_body(media: str, body: bytes, graph: Target) -> list[ox.Quad]:
+    """The body's triples, placed in ``graph``; ValueError/SyntaxError when it is not RDF."""
+    if media == "multipart/form-data":
+        raise ValueError("multipart bodies are handled part by part")
+    rdf_format = UPLOAD_TYPES.get(media)
+    if rdf_format is None:
+        raise LookupError(media)
+    base = graph.value if isinstance(graph, ox.NamedNode) else None
+    return [
+        ox.Quad(q.subject, q.predicate, q.object, graph)
+        for q in ox.parse(body, format=rdf_format, base_iri=base)
+    ]
+
+
+def _multipart(content_type: str, body: bytes, graph: Target) -> list[ox.Quad]:
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+    )
+    quads: list[ox.Quad] = []
+    for part in message.iter_parts():
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            continue
+        quads += _parse_body(part.get_content_type(), payload, graph)
+    return quads
+
+
+async def _read_upload(request: Request, graph: Target) -> list[ox.Quad] | Response:
+    content_type = request.headers.get("content-type", "")
+    media = content_type.split(";")[0].strip().lower()
+    body = await request.body()
+    try:
+        if media == "multipart/form-data":
+            return _multipart(content_type, body, graph)
+        return _parse_body(media, body, graph)
+    except LookupError:
+        offered = ", ".join(UPLOAD_TYPES)
+        return error(request, 415, "unsupported_media_type", f"Send one of: {offered}")
+    except (SyntaxError, ValueError) as err:
+        message = str(err).splitlines()[0][:300] if str(err) else type(err).__name__
+        return error(request, 400, "bad_rdf", f"The body is not valid RDF: {message}")
+
+
+def _graph_response(request: Request, graph: Target, *, head: bool) -> Response:
+    store = get_service(request).store
+    if not _exists(store, graph):
+        return error(request, 404, "not_found", "No such graph in this store")
+    triples = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, graph)
+    ]
+    response = rdf_response(request, triples, "A graph")
+    if head:
+        return Response(status_code=response.status_code, headers=dict(response.headers))
+    return response
+
+
+async def _handle(request: Request, path: str | None) -> Response:
+    graph = _target(request, path)
+    method = request.method
+    if isinstance(graph, str):
+        if method == "POST" and path is None and not request.query_params:
+            return await _create(request)
+        return error(request, 400, "bad_request", graph)
+    if method in ("GET", "HEAD"):
+        return _graph_response(request, graph, head=method == "HEAD")
+    denied = write_denied(request)
+    if denied is not None:
+        return denied
+    service = get_service(request)
+    if method == "DELETE":
+        if not _exists(service.store, graph):
+            return error(request, 404, "not_found", "No such graph in this store")
+
+        def drop(store: ox.Store) -> None:
+            if isinstance(graph, ox.DefaultGraph):
+                store.clear_graph(graph)
+            else:
+                store.remove_graph(graph)
+
+        await run_in_threadpool(service.write, drop)
+        return Response(status_code=204)
+    upload = await _read_upload(request, graph)
+    if isinstance(upload, Response):
+        return upload
+    existed = _exists(service.store, graph)
+
+    def put(store: ox.Store) -> None:
+        if method == "PUT":
+            store.clear_graph(graph)
+        if isinstance(graph, ox.NamedNode):
+            store.add_graph(graph)
+        store.extend(upload)
+
+    await run_in_threadpool(service.write, put)
+    return Response(status_code=204 if existed else 201)
+
+
+async def _create(request: Request) -> Response:
+    """POST to the store itself: a new graph with a fresh IRI (§5.5), given in Location."""
+    denied = write_denied(request)
+    if denied is not None:
+        return denied
+    location = str(request.url_for("gsp_direct", path=f"graphs/{uuid.uuid4().hex}"))
+    graph = ox.NamedNode(location)
+    upload = await _read_upload(request, graph)
+    if isinstance(upload, Response):
+        return upload
+
+    def create(store: ox.Store) -> None:
+        store.add_graph(graph)
+        store.extend(upload)
+
+    await run_in_threadpool(get_service(request).write, create)
+    return Response(status_code=201, headers={"Location": location})
+
+
+METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {media: {} for media in GRAPH_TYPES}},
+    400: {"description": "No graph named, or a body that is not RDF (nothing was written)"},
+    401: {"description": "A write without a valid bearer token"},
+    403: {"description": "Writes are disabled on this endpoint"},
+    404: {"description": "No such graph"},
+    415: {"description": "Unsupported body media type"},
+}
+
+
+@router.api_route(
+    "/gsp",
+    methods=METHODS,
+    summary="Graph Store Protocol, indirect graph identification",
+    responses=RESPONSES,
+)
+async def gsp_indirect(request: Request) -> Response:
+    return await _handle(request, None)
+
+
+@router.api_route(
+    "/gsp/{path:path}",
+    methods=METHODS,
+    name="gsp_direct",
+    summary="Graph Store Protocol, direct graph identification",
+    responses=RESPONSES,
+)
+async def gsp_direct(request: Request, path: str) -> Response:
+    return await _handle(request, path)

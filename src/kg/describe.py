@@ -1,0 +1,136 @@
+"""Self-descriptions of the endpoint: the SPARQL 1.1 Service Description
+(https://www.w3.org/TR/sparql11-service-description/) and a VoID description of the dataset
+(https://www.w3.org/TR/void/) with triple counts per named graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyoxigraph as ox
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = "http://rdfs.org/ns/void#"
+FORMATS = "http://www.w3.org/ns/formats/"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+DCTERMS = "http://purl.org/dc/terms/"
+
+RESULT_FORMATS = (
+    "SPARQL_Results_JSON",
+    "SPARQL_Results_XML",
+    "SPARQL_Results_CSV",
+    "SPARQL_Results_TSV",
+    "Turtle",
+    "N-Triples",
+    "RDF_XML",
+    "JSON-LD",
+    "N-Quads",
+    "TriG",
+)
+
+
+def graph_counts(store: ox.Store) -> dict[str, int]:
+    """Triples per named graph of ``store``."""
+    query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+    return {
+        row["g"].value: int(row["n"].value)
+        for row in store.query(query)  # type: ignore[union-attr]
+    }
+
+
+def _n(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+def service_description(
+    endpoint: str, counts: Mapping[str, int], *, updates: bool, void_url: str
+) -> list[ox.Triple]:
+    """The service description of the endpoint at ``endpoint``."""
+    service = ox.BlankNode("service")
+    dataset = ox.BlankNode("dataset")
+    default = ox.BlankNode("default")
+    out = [
+        ox.Triple(service, RDF_TYPE, _n(SD + "Service")),
+        ox.Triple(service, _n(SD + "endpoint"), _n(endpoint)),
+        ox.Triple(service, _n(SD + "supportedLanguage"), _n(SD + "SPARQL11Query")),
+        ox.Triple(service, _n(SD + "feature"), _n(SD + "UnionDefaultGraph")),
+        ox.Triple(
+            service,
+            _n(SD + "defaultEntailmentRegime"),
+            _n("http://www.w3.org/ns/entailment/Simple"),
+        ),
+        ox.Triple(service, _n(SD + "defaultDataset"), dataset),
+        ox.Triple(dataset, RDF_TYPE, _n(SD + "Dataset")),
+        ox.Triple(dataset, _n(SD + "defaultGraph"), default),
+        ox.Triple(default, RDF_TYPE, _n(SD + "Graph")),
+        ox.Triple(
+            default,
+            RDFS_COMMENT,
+            ox.Literal("The default graph is the union (RDF merge) of all the named graphs."),
+        ),
+        ox.Triple(
+            default,
+            _n(VOID + "triples"),
+            ox.Literal(
+                str(sum(counts.values())), datatype=_n("http://www.w3.org/2001/XMLSchema#integer")
+            ),
+        ),
+        ox.Triple(dataset, _n("http://www.w3.org/2000/01/rdf-schema#seeAlso"), _n(void_url)),
+    ]
+    if updates:
+        out.append(ox.Triple(service, _n(SD + "supportedLanguage"), _n(SD + "SPARQL11Update")))
+    for name in RESULT_FORMATS:
+        out.append(ox.Triple(service, _n(SD + "resultFormat"), _n(FORMATS + name)))
+    for index, (graph, count) in enumerate(sorted(counts.items())):
+        named, described = ox.BlankNode(f"ng{index}"), ox.BlankNode(f"g{index}")
+        out += [
+            ox.Triple(dataset, _n(SD + "namedGraph"), named),
+            ox.Triple(named, RDF_TYPE, _n(SD + "NamedGraph")),
+            ox.Triple(named, _n(SD + "name"), _n(graph)),
+            ox.Triple(named, _n(SD + "graph"), described),
+            ox.Triple(described, RDF_TYPE, _n(SD + "Graph")),
+            ox.Triple(described, _n(VOID + "triples"), _integer(count)),
+        ]
+    return out
+
+
+def _integer(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=_n("http://www.w3.org/2001/XMLSchema#integer"))
+
+
+def void_description(
+    dataset_iri: str, endpoint: str, counts: Mapping[str, int], *, version: str | None = None
+) -> list[ox.Triple]:
+    """VoID: the dataset, its SPARQL endpoint, and one subset per named graph with its size."""
+    dataset = _n(dataset_iri)
+    out = [
+        ox.Triple(dataset, RDF_TYPE, _n(VOID + "Dataset")),
+        ox.Triple(dataset, _n(DCTERMS + "title"), ox.Literal("MEA knowledge graph", language="en")),
+        ox.Triple(
+            dataset,
+            _n(DCTERMS + "description"),
+            ox.Literal(
+                "Multilateral environmental agreements, decisions, parties, centres and "
+                "workplans linked to the Kunming-Montreal Global Biodiversity Framework.",
+                language="en",
+            ),
+        ),
+        ox.Triple(
+            dataset, _n(DCTERMS + "license"), _n("https://creativecommons.org/licenses/by/4.0/")
+        ),
+        ox.Triple(dataset, _n(VOID + "sparqlEndpoint"), _n(endpoint)),
+        ox.Triple(dataset, _n(VOID + "triples"), _integer(sum(counts.values()))),
+        ox.Triple(dataset, _n(VOID + "vocabulary"), _n("https://w3id.org/mea-kg/ontology#")),
+    ]
+    if version:
+        out.append(ox.Triple(dataset, _n("http://www.w3.org/2002/07/owl#versionIRI"), _n(version)))
+    for graph, count in sorted(counts.items()):
+        subset = _n(graph)
+        out += [
+            ox.Triple(dataset, _n(VOID + "subset"), subset),
+            ox.Triple(subset, RDF_TYPE, _n(VOID + "Dataset")),
+            ox.Triple(subset, _n(VOID + "triples"), _integer(count)),
+            ox.Triple(subset, _n(SD + "name"), subset),
+        ]
+    return out

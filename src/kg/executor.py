@@ -1,0 +1,183 @@
+"""Running queries in worker processes with read-only store handles (DESIGN.md §6).
+
+Oxigraph's Python API cannot cancel a query, so a deadline needs a process that can be
+killed. Each worker holds a read-only handle on the store and answers one job at a time; the
+pool keeps ``min_workers`` warm and starts more (up to ``max_workers``) when all are busy, so a
+cheap query never waits behind a heavy one. A job that misses its deadline has its worker
+killed and replaced: the caller gets :data:`TIMEOUT` and no partial result, because a worker
+sends its answer only once it is complete.
+
+Workers come from a ``forkserver`` so that forking never copies the server's threads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.results import Answer, write_results
+
+OK, BAD_QUERY, TIMEOUT, FAILED = "ok", "bad_query", "timeout", "failed"
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """One query and how to answer it."""
+
+    query: str
+    media_type: str
+    max_rows: int
+    #: ``None``: the union of the named graphs (or the query's own FROM clauses).
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    #: Against which relative IRIs in the query resolve (the endpoint's URL).
+    base_iri: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # OK, BAD_QUERY, TIMEOUT or FAILED
+    answer: Answer | None = None
+    message: str = ""
+    seconds: float = 0.0
+
+
+def run_job(store: ox.Store, job: QueryJob) -> Outcome:
+    """Evaluate ``job`` on ``store`` in this process (what a worker does)."""
+    started = time.perf_counter()
+    options: dict[str, Any] = {"base_iri": job.base_iri}
+    if job.default_graphs is None and job.named_graphs is None:
+        options["use_default_graph_as_union"] = True
+    if job.default_graphs is not None:
+        options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+        options["named_graphs"] = []
+    if job.named_graphs is not None:
+        options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+        options.setdefault("default_graph", [])
+    try:
+        results = store.query(job.query, **options)
+        answer = write_results(results, job.media_type, max_rows=job.max_rows)
+    except SyntaxError as err:
+        return Outcome(BAD_QUERY, message=f"SPARQL syntax error: {str(err).splitlines()[0]}")
+    except ValueError as err:  # e.g. an IRI that is not valid, or an unsupported format
+        return Outcome(BAD_QUERY, message=str(err).splitlines()[0][:300])
+    except Exception as err:  # an evaluation failure: typed, short, no traceback
+        return Outcome(FAILED, message=f"{type(err).__name__}: {str(err).splitlines()[0][:300]}")
+    return Outcome(OK, answer=answer, seconds=time.perf_counter() - started)
+
+
+def _worker_main(conn: Connection, store_path: str) -> None:
+    store = ox.Store.read_only(store_path)
+    opened = store_path
+    while True:
+        try:
+            item = conn.recv()
+        except (EOFError, OSError):
+            return
+        if item is None:
+            return
+        path, job = item
+        if path != opened:  # the server published a new store generation
+            store = ox.Store.read_only(path)
+            opened = path
+        conn.send(run_job(store, job))
+
+
+class _Worker:
+    def __init__(self, context: Any, store_path: str) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(
+            target=_worker_main, args=(child, store_path), daemon=True, name="kg-query"
+        )
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class QueryPool:
+    """Worker processes answering :class:`QueryJob` s against the store at ``store_path``."""
+
+    def __init__(self, store_path: str, *, min_workers: int = 2, max_workers: int = 8) -> None:
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(["kg.executor"])
+        self.store_path = store_path
+        self.max_workers = max(1, max_workers)
+        self._idle: list[_Worker] = []
+        self._count = 0
+        self._ready = threading.Condition()
+        self._closed = False
+        for _ in range(max(0, min(min_workers, self.max_workers))):
+            self._idle.append(_Worker(self._context, store_path))
+            self._count += 1
+
+    def switch(self, store_path: str) -> None:
+        """Answer later jobs from the store at ``store_path`` (a new generation)."""
+        self.store_path = store_path
+
+    def _acquire(self) -> _Worker:
+        with self._ready:
+            while True:
+                if self._closed:
+                    raise RuntimeError("the query pool is closed")
+                if self._idle:
+                    return self._idle.pop()
+                if self._count < self.max_workers:
+                    self._count += 1
+                    break
+                self._ready.wait()
+        try:
+            return _Worker(self._context, self.store_path)
+        except BaseException:
+            with self._ready:
+                self._count -= 1
+                self._ready.notify()
+            raise
+
+    def _release(self, worker: _Worker) -> None:
+        with self._ready:
+            self._idle.append(worker)
+            self._ready.notify()
+
+    def _discard(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._ready:
+            self._count -= 1
+            self._ready.notify()
+
+    def run(self, job: QueryJob, timeout: float) -> Outcome:
+        """Run ``job``; blocks the calling thread (never the event loop) up to ``timeout`` s."""
+        started = time.perf_counter()
+        worker = self._acquire()
+        try:
+            worker.conn.send((self.store_path, job))
+            remaining = max(0.0, timeout - (time.perf_counter() - started))
+            if not worker.conn.poll(remaining):
+                self._discard(worker)
+                return Outcome(TIMEOUT, message=f"The query ran out of time ({timeout:g} s)")
+            outcome: Outcome = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            self._discard(worker)
+            return Outcome(FAILED, message="The query worker stopped unexpectedly")
+        self._release(worker)
+        return outcome
+
+    def close(self) -> None:
+        with self._ready:
+            self._closed = True
+            workers, self._idle = self._idle, []
+            self._ready.notify_all()
+        for worker in workers:
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)
+            worker.kill()

@@ -1,0 +1,218 @@
+"""Writing query results in the standard formats, stopping at a row cap.
+
+Oxigraph serialises whole result sets; a public endpoint must stop at a row cap and say so,
+so SELECT results are written here from the solution iterator:
+
+* SPARQL 1.1 Query Results JSON — https://www.w3.org/TR/sparql11-results-json/
+* SPARQL Query Results XML — https://www.w3.org/TR/rdf-sparql-XMLres/
+* SPARQL 1.1 Query Results CSV and TSV — https://www.w3.org/TR/sparql11-results-csv-tsv/
+
+CONSTRUCT / DESCRIBE triples are capped the same way and written by Oxigraph's serialisers.
+
+>>> import pyoxigraph as ox
+>>> store = ox.Store()
+>>> answer = write_results(store.query("SELECT ?x WHERE { VALUES ?x { 1 2 3 } }"),
+...                        "text/csv", max_rows=2)
+>>> answer.body.decode().splitlines(), answer.truncated, answer.rows
+(['x', '1', '2'], True, 2)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_STRING = XSD + "string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_BARE_TSV = {XSD + "integer", XSD + "decimal", XSD + "double", XSD + "boolean"}
+
+TABULAR_TYPES = (
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+    "application/json",
+    "application/xml",
+)
+BOOLEAN_TYPES = (
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "application/json",
+    "application/xml",
+    "text/csv",
+    "text/tab-separated-values",
+)
+GRAPH_TYPES: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/trig": ox.RdfFormat.TRIG,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A serialised result: bytes ready to send, and what was cut."""
+
+    body: bytes
+    media_type: str
+    rows: int = 0
+    truncated: bool = False
+
+
+def _json_term(term: Any) -> dict[str, Any]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": _json_term(term.subject),
+                "predicate": _json_term(term.predicate),
+                "object": _json_term(term.object),
+            },
+        }
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _xml_term(term: Any) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != XSD_STRING:
+            return (
+                f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+            )
+        return f"<literal>{escape(term.value)}</literal>"
+    if isinstance(term, ox.Triple):
+        return (
+            f"<triple><subject>{_xml_term(term.subject)}</subject>"
+            f"<predicate>{_xml_term(term.predicate)}</predicate>"
+            f"<object>{_xml_term(term.object)}</object></triple>"
+        )
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _csv_value(term: Any) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        text = f"_:{term.value}"
+    elif isinstance(term, ox.NamedNode | ox.Literal):
+        text = term.value
+    else:
+        text = str(term)
+    if any(c in text for c in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _tsv_value(term: Any) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal) and term.datatype.value in _BARE_TSV and not term.language:
+        return term.value
+    return str(term).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _capped(solutions: Iterator[Any], max_rows: int) -> tuple[list[Any], bool]:
+    rows = list(islice(solutions, max_rows + 1))
+    return rows[:max_rows], len(rows) > max_rows
+
+
+def _select(results: ox.QuerySolutions, media_type: str, max_rows: int) -> Answer:
+    names = [v.value for v in results.variables]
+    rows, truncated = _capped(iter(results), max_rows)
+    if media_type in ("application/sparql-results+json", "application/json"):
+        bindings = [{n: _json_term(row[n]) for n in names if row[n] is not None} for row in rows]
+        document = {"head": {"vars": names}, "results": {"bindings": bindings}}
+        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    elif media_type in ("application/sparql-results+xml", "application/xml"):
+        parts = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
+        parts.append("<head>" + "".join(f"<variable name={quoteattr(n)}/>" for n in names))
+        parts.append("</head><results>")
+        for row in rows:
+            parts.append("<result>")
+            for n in names:
+                if row[n] is not None:
+                    parts.append(f"<binding name={quoteattr(n)}>{_xml_term(row[n])}</binding>")
+            parts.append("</result>")
+        parts.append("</results></sparql>\n")
+        body = "".join(parts).encode()
+    elif media_type == "text/csv":
+        lines = [",".join(names)] + [",".join(_csv_value(row[n]) for n in names) for row in rows]
+        body = ("\r\n".join(lines) + "\r\n").encode()
+    elif media_type == "text/tab-separated-values":
+        lines = ["\t".join(f"?{n}" for n in names)]
+        lines += ["\t".join(_tsv_value(row[n]) for n in names) for row in rows]
+        body = ("\n".join(lines) + "\n").encode()
+    else:
+        raise ValueError(f"cannot write SELECT results as {media_type}")
+    return Answer(body, media_type, rows=len(rows), truncated=truncated)
+
+
+def _boolean(value: bool, media_type: str) -> Answer:
+    if media_type in ("application/sparql-results+xml", "application/xml"):
+        body = (
+            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n"
+        ).encode()
+    elif media_type in ("text/csv", "text/tab-separated-values"):
+        body = b"true\n" if value else b"false\n"
+    else:
+        body = json.dumps({"head": {}, "boolean": value}).encode()
+    return Answer(body, media_type, rows=1)
+
+
+def _graph(results: ox.QueryTriples, media_type: str, max_rows: int) -> Answer:
+    triples, truncated = _capped(iter(results), max_rows)
+    rdf_format = GRAPH_TYPES[media_type]
+    if rdf_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+        items: list[Any] = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+    else:
+        items = triples
+    body = ox.serialize(items, format=rdf_format) or b""
+    return Answer(body, media_type, rows=len(triples), truncated=truncated)
+
+
+def write_results(results: object, media_type: str, *, max_rows: int) -> Answer:
+    """Serialise Oxigraph ``results`` as ``media_type``, at most ``max_rows`` rows/triples."""
+    if isinstance(results, ox.QuerySolutions):
+        return _select(results, media_type, max_rows)
+    if isinstance(results, ox.QueryBoolean):
+        return _boolean(bool(results), media_type)
+    if isinstance(results, ox.QueryTriples):
+        return _graph(results, media_type, max_rows)
+    raise TypeError(f"unexpected results {type(results).__name__}")
+
+
+def offered_types(form: str) -> tuple[str, ...]:
+    """The media types an answer to a query of ``form`` can be written in, preferred first."""
+    if form == "SELECT":
+        return TABULAR_TYPES
+    if form == "ASK":
+        return BOOLEAN_TYPES
+    return tuple(GRAPH_TYPES)

@@ -1,0 +1,84 @@
+"""The live graph a server answers from: the store, the query workers and, when writes are
+enabled, the write path.
+
+Read-only (no ``KG_WRITE_TOKEN``): workers and the server open the built store read-only.
+
+Writable: the server holds the only read-write handle; after every successful write it takes
+a checkpoint (``Store.backup``, hard links, so cheap) into a new *generation* directory and
+points the workers at it. Workers therefore only ever read directories nobody writes to —
+Oxigraph leaves reading under a writer undefined (RECIPES.md). Old generations are removed
+once two newer ones exist.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+import pyoxigraph as ox
+
+from kg.describe import graph_counts
+from kg.executor import QueryPool
+from kg.settings import Settings
+from kg.store import open_store
+
+T = TypeVar("T")
+KEEP_GENERATIONS = 3
+
+
+class GraphService:
+    """Everything a request needs to read or change the graph."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.writable = settings.write_token is not None
+        self._write_lock = threading.Lock()
+        self._generation = 0
+        self._generations_dir = settings.store.with_name(settings.store.name + ".generations")
+        if self.writable:
+            open_store(settings.store, read_only=True)  # same clear error when nothing is built
+            self.store = ox.Store(str(settings.store))
+            if self._generations_dir.exists():
+                shutil.rmtree(self._generations_dir)
+            worker_path = self._checkpoint()
+        else:
+            self.store = open_store(settings.store, read_only=True)
+            worker_path = str(settings.store)
+        self.counts = graph_counts(self.store)
+        self.pool = QueryPool(
+            worker_path,
+            min_workers=settings.query_workers,
+            max_workers=settings.max_query_workers,
+        )
+
+    @property
+    def graph_names(self) -> frozenset[str]:
+        return frozenset(self.counts)
+
+    def _checkpoint(self) -> str:
+        self._generation += 1
+        target = self._generations_dir / f"{self._generation:06d}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.store.flush()
+        self.store.backup(str(target))
+        for old in sorted(self._generations_dir.iterdir())[:-KEEP_GENERATIONS]:
+            shutil.rmtree(old, ignore_errors=True)
+        return str(target)
+
+    def write(self, change: Callable[[ox.Store], T]) -> T:
+        """Apply ``change`` to the store, one writer at a time, then publish the result to the
+        query workers. If ``change`` raises, nothing is published."""
+        if not self.writable:
+            raise PermissionError("writes are disabled")
+        with self._write_lock:
+            result = change(self.store)
+            self.pool.switch(self._checkpoint())
+            self.counts = graph_counts(self.store)
+        return result
+
+    def close(self) -> None:
+        self.pool.close()
+        if self.writable and self._generations_dir.exists():
+            shutil.rmtree(self._generations_dir, ignore_errors=True)

@@ -1,0 +1,308 @@
+"""The SPARQL endpoint as a client meets it, on a live server on loopback: negotiation,
+safety (no outbound requests), deadlines, row cap, errors, writes behind a token, and a
+real client library (SPARQLWrapper)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from rdflib import Graph
+
+from tests.support import live_server
+
+COUNT_SERVED = "SELECT (COUNT(*) AS ?n) WHERE { ?p <https://w3id.org/mea-kg/ontology#servedBy> ?c }"
+# A cross product big enough to run for minutes on the seed graph.
+HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+@pytest.fixture(scope="module")
+def server(built) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    env = {"KG_STORE": str(built.settings.store), "KG_MAX_ROWS": "50", "KG_QUERY_TIMEOUT": "20"}
+    with live_server(env) as base:
+        yield base
+
+
+class Canary:
+    """A listener on loopback that records every connection made to it."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = False
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+                self.connections += 1
+                conn.close()
+            except OSError:
+                continue
+
+    def close(self) -> None:
+        self._stop = True
+        self.thread.join(timeout=2)
+        self.sock.close()
+
+
+@pytest.fixture
+def canary() -> Iterator[Canary]:
+    listener = Canary()
+    yield listener
+    listener.close()
+
+
+def sparql(server: str, query: str, **headers: str) -> httpx.Response:
+    return httpx.get(f"{server}/sparql", params={"query": query}, headers=headers, timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        ("application/sparql-results+json", "application/sparql-results+json"),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        ("text/csv;q=0.2, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
+        ("*/*", "application/sparql-results+json"),
+    ],
+)
+def test_select_is_negotiated_with_q_values(server: str, accept: str, media: str) -> None:
+    r = sparql(server, COUNT_SERVED, accept=accept)
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith(media)
+    assert r.headers["vary"] == "Accept"
+    assert "9" in r.text
+
+
+@pytest.mark.parametrize(
+    ("accept", "parser"),
+    [
+        ("text/turtle", "turtle"),
+        ("application/n-triples", "nt"),
+        ("application/rdf+xml", "xml"),
+        ("application/ld+json", "json-ld"),
+    ],
+)
+def test_construct_is_negotiated(server: str, accept: str, parser: str) -> None:
+    query = (
+        "CONSTRUCT { ?p <urn:servedBy> ?c } WHERE "
+        "{ ?p <https://w3id.org/mea-kg/ontology#servedBy> ?c }"
+    )
+    r = sparql(server, query, accept=accept)
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith(accept)
+    assert len(Graph().parse(data=r.text, format=parser)) == 9
+
+
+def test_nothing_acceptable_is_406(server: str) -> None:
+    r = sparql(server, COUNT_SERVED, accept="image/png")
+    assert r.status_code == 406
+    assert "text/csv" in r.text
+
+
+def test_row_cap_is_flagged_in_a_header(server: str) -> None:
+    r = sparql(server, "SELECT * WHERE { ?s ?p ?o }", accept="text/csv")
+    assert r.status_code == 200
+    assert r.headers["x-sparql-maxrows"] == "50"
+    assert len(r.text.strip().splitlines()) == 51  # header + 50 rows
+    small = sparql(server, COUNT_SERVED)
+    assert "x-sparql-maxrows" not in small.headers
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:{port}/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:{port}/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { BIND(<http://127.0.0.1:{port}/sparql> AS ?e) SERVICE ?e { ?s ?p ?o } }",
+        "PREFIX c: <http://127.0.0.1:{port}/> SELECT * WHERE { SERVICE c:sparql { ?s ?p ?o } }",
+        "select * where { service <http://127.0.0.1:{port}/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:{port}/sparql> { ?s ?p ?o } }",
+        "SELECT * FROM <http://127.0.0.1:{port}/graph.ttl> WHERE { ?s ?p ?o }",
+        "SELECT * FROM NAMED <http://127.0.0.1:{port}/graph.ttl> WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
+    ],
+)
+def test_no_outbound_request_is_made_for_a_user(server: str, canary: Canary, query: str) -> None:
+    r = sparql(server, query.replace("{port}", str(canary.port)), accept="application/json")
+    assert r.status_code == 400
+    assert r.json()["error"] in ("refused", "unknown_graph")
+    time.sleep(0.3)
+    assert canary.connections == 0
+
+
+def test_load_is_refused_even_with_writes_enabled(built, canary: Canary) -> None:  # type: ignore[no-untyped-def]
+    env = {"KG_STORE": str(built.settings.store), "KG_WRITE_TOKEN": "t0ken"}
+    # A copy is not needed: the update is refused before it runs, so the store is untouched.
+    with live_server(env) as base:
+        r = httpx.post(
+            f"{base}/sparql",
+            content=f"LOAD <http://127.0.0.1:{canary.port}/data.ttl>",
+            headers={"content-type": "application/sparql-update", "authorization": "Bearer t0ken"},
+        )
+        assert r.status_code == 400
+        assert "LOAD is not allowed" in r.text
+    time.sleep(0.3)
+    assert canary.connections == 0
+
+
+def test_a_query_out_of_time_gets_503_and_no_partial_body(server: str) -> None:
+    started = time.monotonic()
+    r = httpx.get(
+        f"{server}/sparql",
+        params={"query": HEAVY, "timeout": "1"},
+        headers={"accept": "application/json"},
+        timeout=30,
+    )
+    elapsed = time.monotonic() - started
+    assert r.status_code == 503
+    assert r.json() == {"error": "timeout", "message": "The query ran out of time (1 s)"}
+    assert elapsed < 5
+
+
+def test_a_request_cannot_raise_the_server_deadline(server: str) -> None:
+    r = httpx.get(f"{server}/sparql", params={"query": "ASK {}", "timeout": "9999"}, timeout=30)
+    assert r.status_code == 200
+    bad = httpx.get(f"{server}/sparql", params={"query": "ASK {}", "timeout": "soon"}, timeout=30)
+    assert bad.status_code == 400
+
+
+def test_a_cheap_query_is_not_held_up_by_a_heavy_one(server: str) -> None:
+    heavy = threading.Thread(
+        target=lambda: httpx.get(
+            f"{server}/sparql", params={"query": HEAVY, "timeout": "4"}, timeout=30
+        )
+    )
+    heavy.start()
+    time.sleep(0.3)
+    timings = []
+    for _ in range(10):
+        started = time.monotonic()
+        assert sparql(server, COUNT_SERVED).status_code == 200
+        timings.append(time.monotonic() - started)
+    heavy.join()
+    # Not a performance assert: the heavy query runs for 4 s, and all ten cheap ones must
+    # have finished well inside that window rather than queueing behind it.
+    assert sum(timings) < 3.5
+
+
+def test_errors_are_short_typed_and_never_a_trace(server: str) -> None:
+    as_json = sparql(server, "SELECT ?x WHERE { ?x ", accept="application/json")
+    assert as_json.status_code == 400
+    assert as_json.json()["error"] == "bad_query"
+    as_text = sparql(server, "SELECT ?x WHERE { ?x ", accept="text/plain")
+    assert as_text.headers["content-type"].startswith("text/plain")
+    for r in (as_json, as_text):
+        assert "Traceback" not in r.text and "/work" not in r.text and ".py" not in r.text
+
+
+def test_updates_and_graph_store_writes_are_off_without_a_token(server: str) -> None:
+    update = httpx.post(
+        f"{server}/sparql",
+        content="CLEAR ALL",
+        headers={"content-type": "application/sparql-update"},
+    )
+    assert update.status_code == 403
+    put = httpx.put(
+        f"{server}/gsp",
+        params={"graph": "urn:x"},
+        content="<urn:a> <urn:b> <urn:c> .",
+        headers={"content-type": "application/n-triples"},
+    )
+    assert put.status_code == 403
+    read = httpx.get(
+        f"{server}/gsp",
+        params={"graph": "https://w3id.org/mea-kg/graph/tehran-pow-2009-2010"},
+        headers={"accept": "application/n-triples"},
+    )
+    assert read.status_code == 200
+    assert len(Graph().parse(data=read.text, format="nt")) > 500
+
+
+def test_writes_need_the_right_bearer_token_and_bad_uploads_change_nothing(built, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    store = tmp_path / "store"
+    shutil.copytree(built.settings.store, store)
+    env = {"KG_STORE": str(store), "KG_WRITE_TOKEN": "s3cret"}
+    auth = {"authorization": "Bearer s3cret"}
+    with live_server(env) as base:
+        graph = {"graph": "https://example.org/uploads/1"}
+        nt = {"content-type": "application/n-triples"}
+        wrong = httpx.put(
+            f"{base}/gsp",
+            params=graph,
+            content="<urn:a> <urn:b> <urn:c> .",
+            headers={**nt, "authorization": "Bearer nope"},
+        )
+        assert wrong.status_code == 401
+        assert wrong.headers["www-authenticate"].startswith("Bearer")
+        ok = httpx.put(
+            f"{base}/gsp", params=graph, content="<urn:a> <urn:b> <urn:c> .", headers={**nt, **auth}
+        )
+        assert ok.status_code == 201
+        bad = httpx.put(
+            f"{base}/gsp", params=graph, content="<urn:a> <urn:b> broken", headers={**nt, **auth}
+        )
+        assert bad.status_code == 400
+        after = httpx.get(f"{base}/gsp", params=graph, headers={"accept": "application/n-triples"})
+        assert after.text.strip() == "<urn:a> <urn:b> <urn:c> ."
+        # The change is visible to queries, which run in worker processes.
+        ask = httpx.get(f"{base}/sparql", params={"query": "ASK { <urn:a> <urn:b> <urn:c> }"})
+        assert ask.json()["boolean"] is True
+
+
+def test_service_description_states_the_union_default_graph(server: str) -> None:
+    r = httpx.get(f"{server}/sparql", headers={"accept": "text/turtle"})
+    graph = Graph().parse(data=r.text, format="turtle")
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    from rdflib import URIRef
+
+    assert (None, URIRef(sd + "feature"), URIRef(sd + "UnionDefaultGraph")) in graph
+    names = set(graph.objects(None, URIRef(sd + "name")))
+    assert URIRef("https://w3id.org/mea-kg/graph/brs-tap-2022-2025") in names
+
+
+def test_void_counts_triples_per_named_graph(server: str, built) -> None:  # type: ignore[no-untyped-def]
+    r = httpx.get(f"{server}/void", headers={"accept": "text/turtle"})
+    assert r.status_code == 200
+    graph = Graph().parse(data=r.text, format="turtle")
+    rows = graph.query(
+        "SELECT ?g ?n WHERE { ?d <http://rdfs.org/ns/void#subset> ?g . "
+        "?g <http://rdfs.org/ns/void#triples> ?n }"
+    )
+    counts = {str(g): int(n) for g, n in rows}
+    assert counts == built.result.manifest.graphs
+
+
+def test_sparqlwrapper_works_unchanged(server: str) -> None:
+    from SPARQLWrapper import CSV, JSON, XML, SPARQLWrapper
+
+    client = SPARQLWrapper(f"{server}/sparql")
+    client.setQuery(COUNT_SERVED)
+    client.setReturnFormat(JSON)
+    assert client.query().convert()["results"]["bindings"][0]["n"]["value"] == "9"
+    client.setReturnFormat(XML)
+    document = client.query().convert()
+    assert document.getElementsByTagName("literal")[0].firstChild.data == "9"
+    client.setReturnFormat(CSV)
+    assert client.query().convert().decode().splitlines() == ["n", "9"]
+    client.setQuery(
+        "CONSTRUCT { ?p <urn:servedBy> ?c } WHERE "
+        "{ ?p <https://w3id.org/mea-kg/ontology#servedBy> ?c }"
+    )
+    client.setReturnFormat(XML)  # RDF/XML, which SPARQLWrapper turns into an rdflib Graph
+    graph = client.queryAndConvert()
+    assert isinstance(graph, Graph) and len(graph) == 9
