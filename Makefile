@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run build serve test lint typecheck clean
+.PHONY: setup run build serve test lint typecheck browser clean
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,14 @@ ui/node_modules/.installed: ui/package.json ui/package-lock.json
 
 setup: $(BIN)/kg ui/node_modules/.installed
 
+# Debian's Chromium for the browser tests: Playwright cannot download a browser here.
+# Installed when missing and we may (root, as in CI); otherwise the browser tests skip
+# and say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+	  >/dev/null; } || echo "note: chromium is not installed; browser tests will be skipped"
+
 ## Set up, build the graph into the embedded Oxigraph store, and serve it.
 run: setup build serve
 
@@ -30,14 +38,14 @@ serve: setup
 	$(BIN)/kg serve --host $(HOST) --port $(PORT)
 
 lint: setup
-	$(BIN)/ruff check src api tests
-	$(BIN)/ruff format --check src api tests
+	$(BIN)/ruff check src api tests bench
+	$(BIN)/ruff format --check src api tests bench
 
 typecheck: setup
 	$(BIN)/mypy
 
 ## Set up and run the whole gate: lint, types, tests (shapes fixtures, QC, query catalogue).
-test: lint typecheck
+test: lint typecheck browser
 	$(BIN)/pytest -q
 
 clean:
