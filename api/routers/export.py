@@ -1,7 +1,94 @@
-"""Linked-data export of the graph under ``/export`` (issue 6)."""
+"""Linked-data export of the graph under ``/export`` (issue 6): the RDF dump (named graphs,
+links to ELI / SKOS / InforMEA / ECOLEX / LEO, DCAT / VoID description) in Turtle,
+N-Triples, N-Quads, TriG or JSON-LD, and the description on its own."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from kg.export_rdf import (
+    FORMATS,
+    ExportError,
+    description_only,
+    export_rdf,
+    exported_quads,
+    get_format,
+)
+from kg.informea import FeedUnavailable
 
 router = APIRouter(prefix="/export", tags=["export"])
+
+_FORMAT_HELP = (
+    "ttl, nt (union of the graphs), nq, trig, jsonld (named graphs kept); "
+    "when omitted, the Accept header chooses, else ttl"
+)
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The RDF, sorted; identical bytes for the same build",
+        "content": {fmt.media_type: {} for fmt in FORMATS.values()},
+    },
+    400: {"description": "Unknown format (plain text)"},
+    503: {"description": "The store has no build snapshot: run `kg build`"},
+}
+
+
+def _choose(fmt: str | None, accept: str) -> str:
+    if fmt:
+        return get_format(fmt).name
+    for part in accept.split(","):
+        media = part.split(";")[0].strip().lower()
+        for candidate in FORMATS.values():
+            if candidate.media_type == media:
+                return candidate.name
+    return "ttl"
+
+
+@router.get(
+    "/rdf",
+    summary="The RDF dump: every named graph, the links graph and its DCAT/VoID description",
+    responses=_RESPONSES,
+)
+def rdf_dump(
+    request: Request, format: str | None = Query(None, description=_FORMAT_HELP)
+) -> Response:
+    try:
+        name = _choose(format, request.headers.get("accept", ""))
+        data = export_rdf(request.app.state.store, request.app.state.settings, name)
+    except ExportError as err:
+        return PlainTextResponse(str(err) + "\n", status_code=400)
+    except FeedUnavailable as err:
+        return PlainTextResponse(str(err) + "\n", status_code=503)
+    fmt = FORMATS[name]
+    return Response(
+        data,
+        media_type=fmt.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="mea-kg.{fmt.extension}"',
+            "Vary": "Accept",
+        },
+    )
+
+
+@router.get(
+    "/description",
+    summary="The DCAT / VoID description of the dump (licence, version, date, triples per graph)",
+    responses=_RESPONSES,
+)
+def description(
+    request: Request, format: str | None = Query(None, description=_FORMAT_HELP)
+) -> Response:
+    settings = request.app.state.settings
+    try:
+        name = _choose(format, request.headers.get("accept", ""))
+        quads = description_only(
+            exported_quads(request.app.state.store, settings), settings.base_iri
+        )
+    except ExportError as err:
+        return PlainTextResponse(str(err) + "\n", status_code=400)
+    except FeedUnavailable as err:
+        return PlainTextResponse(str(err) + "\n", status_code=503)
+    fmt = FORMATS[name]
+    return Response(fmt.writer(quads), media_type=fmt.media_type, headers={"Vary": "Accept"})

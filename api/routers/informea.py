@@ -1,7 +1,240 @@
-"""The InforMEA harvest feed under ``/informea/v1/`` (issue 6)."""
+"""The InforMEA harvest feed under ``/informea/v1/`` (issue 6): OData v4 JSON
+(https://docs.oasis-open.org/odata/odata-json-format/v4.01/) with ``$top``, ``$skip``,
+``$count``, ``$orderby``, ``$expand`` and ``$filter=updated gt <datetime>``.
+
+Errors use the OData error shape ``{"error": {"code", "message"}}``; they never carry a trace
+or a server path.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from kg.informea import (
+    ENTITY_SETS,
+    NAVIGATION,
+    NOT_OFFERED,
+    Feed,
+    FeedUnavailable,
+    ODataError,
+    apply_query,
+    compute_feed,
+    csdl_metadata,
+    find_record,
+    parse_query,
+)
 
 router = APIRouter(prefix="/informea/v1", tags=["informea"])
+
+HEADERS = {"OData-Version": "4.0"}
+JSON_TYPE = "application/json;odata.metadata=minimal"
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {
+        "description": "An unsupported query option or value (OData error JSON)",
+        "content": {
+            "application/json": {
+                "example": {
+                    "error": {
+                        "code": "BadRequest",
+                        "message": "$filter: only 'updated gt <datetime>' (or 'ge') is supported",
+                    }
+                }
+            }
+        },
+    },
+    404: {"description": "No such entity set or record (OData error JSON)"},
+    503: {"description": "The store has no build snapshot: run `kg build`"},
+}
+_PAGE_EXAMPLE = {
+    "@odata.context": "http://127.0.0.1:8000/informea/v1/$metadata#Decisions",
+    "@odata.count": 17,
+    "value": [
+        {
+            "id": "BC-14-18",
+            "title": [{"language": "en", "value": "Decision BC-14/18: technical assistance"}],
+            "type": "decision",
+            "status": "adopted",
+            "number": "BC-14/18",
+            "treaty": "basel",
+            "published": "2019-04-29",
+            "meetingId": "BC-COP14",
+            "meetingTitle": "Fourteenth meeting of the Conference of the Parties to the Basel "
+            "Convention",
+            "displayOrder": 18,
+            "updated": "2026-01-01T00:00:00Z",
+        }
+    ],
+}
+
+
+def _error(status: int, message: str, code: str | None = None) -> JSONResponse:
+    codes = {400: "BadRequest", 404: "NotFound", 406: "NotAcceptable", 503: "Unavailable"}
+    body = {"error": {"code": code or codes.get(status, "Error"), "message": message}}
+    return JSONResponse(body, status_code=status, headers=HEADERS)
+
+
+def _json(body: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(body, headers=HEADERS, media_type=JSON_TYPE)
+
+
+def _feed(request: Request) -> Feed:
+    return compute_feed(request.app.state.store, request.app.state.settings)
+
+
+def _root(request: Request) -> str:
+    return str(request.url_for("informea_service"))
+
+
+def _check_set(entity_set: str) -> str | None:
+    """An error message when ``entity_set`` is not offered."""
+    if entity_set in ENTITY_SETS:
+        return None
+    if entity_set in NOT_OFFERED:
+        return f"{entity_set} is not offered: {NOT_OFFERED[entity_set]}"
+    return f"no entity set {entity_set!r} (offered: {', '.join(ENTITY_SETS)})"
+
+
+@router.get(
+    "/",
+    name="informea_service",
+    summary="Service document: the entity sets a harvester can page through",
+    responses={
+        200: {
+            "description": "OData service document",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "@odata.context": "http://127.0.0.1:8000/informea/v1/$metadata",
+                        "value": [{"name": "Decisions", "kind": "EntitySet", "url": "Decisions"}],
+                    }
+                }
+            },
+        }
+    },
+)
+def service_document(request: Request) -> JSONResponse:
+    root = _root(request)
+    return _json(
+        {
+            "@odata.context": f"{root}$metadata",
+            "value": [{"name": n, "kind": "EntitySet", "url": n} for n in ENTITY_SETS],
+        }
+    )
+
+
+@router.get(
+    "/$metadata",
+    summary="CSDL metadata of the entity sets (generated from their JSON Schemas)",
+    responses={200: {"description": "OData CSDL XML", "content": {"application/xml": {}}}},
+)
+def metadata() -> Response:
+    return Response(csdl_metadata(), media_type="application/xml", headers=HEADERS)
+
+
+@router.get(
+    "/report",
+    summary="Export report: records left out of the feed and why, notes, counts",
+    responses={
+        200: {
+            "description": "The report (not an OData entity set)",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "counts": {"Treaties": {"records": 9, "excluded": 5}},
+                        "excluded": [
+                            {
+                                "entitySet": "Treaties",
+                                "id": "tehran",
+                                "iri": "https://w3id.org/mea-kg/id/agreement/tehran",
+                                "reason": "treaty tehran (...) has no InforMEA treaty id",
+                            }
+                        ],
+                    }
+                }
+            },
+        },
+        503: _ERRORS[503],
+    },
+)
+def report(request: Request) -> JSONResponse:
+    try:
+        return JSONResponse(_feed(request).report)
+    except FeedUnavailable as err:
+        return _error(503, str(err))
+
+
+@router.get(
+    "/{entity_set}('{key}')",
+    summary="One record by its key, e.g. Decisions('BC-14-18')",
+    responses={200: {"description": "The record, with @odata.context"}, **_ERRORS},
+)
+def entity(request: Request, entity_set: str, key: str) -> JSONResponse:
+    problem = _check_set(entity_set)
+    if problem:
+        return _error(404, problem)
+    try:
+        record = find_record(_feed(request), entity_set, key.replace("''", "'"))
+    except FeedUnavailable as err:
+        return _error(503, str(err))
+    if record is None:
+        return _error(404, f"no {entity_set} record {key!r} in the feed (see /informea/v1/report)")
+    return _json({"@odata.context": f"{_root(request)}$metadata#{entity_set}/$entity", **record})
+
+
+@router.get(
+    "/{entity_set}",
+    summary="A page of an entity set (Treaties, Decisions, Meetings, CountryProfiles, Documents)",
+    description="OData v4 JSON under `value`. Records are in key order unless `$orderby` says "
+    "otherwise; at most 500 per response (`@odata.nextLink` then names the next page). "
+    "Incremental harvest: `$filter=updated gt 2024-01-01T00:00:00Z` (a v2 "
+    "`datetime'2024-01-01T00:00:00'` literal is accepted too). `$expand`: Decisions `meeting`, "
+    "Meetings `decisions`; the collection fields v2 harvesters expand (title, files, keywords "
+    "...) are always inline.",
+    responses={
+        200: {
+            "description": "One page",
+            "content": {"application/json": {"example": _PAGE_EXAMPLE}},
+        },
+        **_ERRORS,
+    },
+)
+def entity_set_page(
+    request: Request,
+    entity_set: str,
+    top: str | None = Query(None, alias="$top", description="page size"),
+    skip: str | None = Query(None, alias="$skip", description="records to skip"),
+    count: str | None = Query(None, alias="$count", description="true: add @odata.count"),
+    orderby: str | None = Query(None, alias="$orderby", description="e.g. `updated desc,id`"),
+    expand: str | None = Query(None, alias="$expand", description=f"navigation: {NAVIGATION}"),
+    filter_: str | None = Query(
+        None, alias="$filter", description="only `updated gt <datetime>` (or `ge`)"
+    ),
+) -> JSONResponse:
+    problem = _check_set(entity_set)
+    if problem:
+        return _error(404, problem)
+    params = {k: v for k, v in request.query_params.items()}
+    try:
+        query = parse_query(params, entity_set)
+        feed = _feed(request)
+    except ODataError as err:
+        return _error(err.status, str(err), err.code)
+    except FeedUnavailable as err:
+        return _error(503, str(err))
+    page, total, more = apply_query(feed, entity_set, query)
+    body: dict[str, Any] = {"@odata.context": f"{_root(request)}$metadata#{entity_set}"}
+    if query.count:
+        body["@odata.count"] = total
+    body["value"] = page
+    if more:
+        next_params = dict(params)
+        next_params["$skip"] = str(query.skip + len(page))
+        next_params.pop("$top", None)
+        query_text = urlencode(next_params, safe="$',:()", quote_via=quote)
+        body["@odata.nextLink"] = f"{str(request.url).split('?')[0]}?{query_text}"
+    return _json(body)

@@ -7,7 +7,19 @@ import importlib
 
 import pytest
 
-MODULES = ["kg", "kg.namespaces", "kg.settings", "kg.rdfio", "kg.reason", "kg.reconcile"]
+MODULES = [
+    "kg",
+    "kg.namespaces",
+    "kg.settings",
+    "kg.rdfio",
+    "kg.reason",
+    "kg.reconcile",
+    "kg.negotiate",
+    "kg.sparql_guard",
+    "kg.results",
+    "kg.informea",
+    "kg.export_rdf",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)
