@@ -1,7 +1,110 @@
-"""The query editor at ``/`` (YASGUI, served locally) (issue 3)."""
+"""The query editor at ``/`` and its example catalogue at ``/api/examples``.
+
+The editor is YASGUI (https://github.com/zazuko/Yasgui), installed from npm and served by the
+app from ``/vendor/yasgui/`` (no CDN). Its page, script and style are in
+``api/static/editor/``; this router fills in the page's configuration (the endpoint path and
+the ontology's prefixes, :data:`kg.namespaces.PREFIXES`) and serves the competency questions
+of ``queries/manifest.ttl`` (W3C test-manifest vocabulary) as named examples.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+from rdflib import RDFS, Graph, Namespace
+from rdflib.collection import Collection
+
+from kg.namespaces import PREFIXES
+from kg.settings import PROJECT_ROOT
 
 router = APIRouter(tags=["ui"])
+
+EDITOR_DIR = PROJECT_ROOT / "api" / "static" / "editor"
+MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
+QT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
+#: Where the page template receives its configuration (a JSON object).
+CONFIG_SLOT = "__KG_EDITOR_CONFIG__"
+
+
+class Example(BaseModel):
+    """One competency question of the catalogue."""
+
+    name: str = Field(description="The entry's name, e.g. `01-headline-indicators-…`.")
+    question: str = Field(description="The question the query answers, in plain words.")
+    query: str = Field(description="The SPARQL text of `queries/<name>.rq`.")
+
+
+def _path(uri: str) -> Path:
+    """A ``file:`` URI (as rdflib resolves the manifest's relative IRIs) as a path."""
+    return Path(unquote(urlparse(uri).path))
+
+
+@lru_cache(maxsize=4)
+def load_examples(queries_dir: Path) -> tuple[Example, ...]:
+    """The catalogue of ``queries_dir/manifest.ttl`` in the manifest's order
+    (``mf:entries``), each with its question (``rdfs:comment``) and query text.
+
+    >>> from kg.settings import Settings
+    >>> examples = load_examples(Settings().queries_dir)
+    >>> examples[0].name, examples[0].query.startswith("# Question:")
+    ('01-headline-indicators-for-central-asia-centre', True)
+    """
+    manifest_file = queries_dir / "manifest.ttl"
+    manifest = Graph().parse(manifest_file, format="turtle")
+    head = next(manifest.objects(None, MF.entries))
+    examples = []
+    for entry in Collection(manifest, head):
+        action = manifest.value(entry, MF.action)
+        query_uri = manifest.value(action, QT.query) if action is not None else None
+        if query_uri is None:
+            continue
+        text = _path(str(query_uri)).read_text(encoding="utf-8")
+        examples.append(
+            Example(
+                name=str(manifest.value(entry, MF.name)),
+                question=str(manifest.value(entry, RDFS.comment) or ""),
+                query=text,
+            )
+        )
+    return tuple(examples)
+
+
+def _script_json(value: object) -> str:
+    """JSON safe to place inside a ``<script>`` element (no ``</script>`` break-out)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+@router.get(
+    "/",
+    summary="The SPARQL query editor (YASGUI) with the example catalogue",
+    response_class=HTMLResponse,
+    responses={200: {"description": "The editor page.", "content": {"text/html": {}}}},
+)
+def editor(request: Request) -> HTMLResponse:
+    base_iri = request.app.state.settings.base_iri
+    config = {
+        "endpoint": "/sparql",
+        "examples": "/api/examples",
+        "prefixes": PREFIXES,
+        "baseIri": base_iri,
+        # IRIs the server has pages for (/entity?iri=…) besides <base>/id/…
+        "localNamespaces": [PREFIXES["kmgbf"], PREFIXES["mea"], base_iri + "/"],
+    }
+    page = (EDITOR_DIR / "index.html").read_text(encoding="utf-8")
+    return HTMLResponse(page.replace(CONFIG_SLOT, _script_json(config)))
+
+
+@router.get(
+    "/api/examples",
+    summary="The example queries: the competency questions of queries/manifest.ttl",
+    response_model=list[Example],
+)
+def examples(request: Request) -> list[Example]:
+    return list(load_examples(request.app.state.settings.queries_dir))
