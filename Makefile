@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run build serve test lint typecheck browser clean
+.PHONY: setup run build serve test test-slow lint typecheck browser clean
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ typecheck: setup
 ## Set up and run the whole gate: lint, types, tests (shapes fixtures, QC, query catalogue).
 test: lint typecheck browser
 	$(BIN)/pytest -q
+
+## The slow suites (long rebuilds, large generated graphs); CI runs them after `make test`.
+test-slow: setup browser
+	$(BIN)/pytest -q -m slow || [ $$? -eq 5 ]  # 5: no slow test selected
 
 clean:
 	rm -rf .kg .pytest_cache .mypy_cache .ruff_cache
