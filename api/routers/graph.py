@@ -1,7 +1,351 @@
-"""Graph traversal and analysis endpoints under ``/api`` and the browser graph view (issue 4)."""
+"""Graph traversal and analysis endpoints under ``/api``, graph exports, and the browser
+graph view at ``/viz``.
+
+The graph projection (:mod:`kg.graph`) is built from the app's store on first use and kept on
+``app.state.graph_projection`` for the life of the app (one app serves one snapshot). Every
+endpoint answers JSON from :mod:`kg.traverse`; an entity is named by its IRI, a CURIE
+(``kmgbf:target_3``), ``kind/key`` (``centre/iucn-ca-tsc``) or a label. A label that names
+several entities is a 409 listing them; a name nothing has is a 404.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from kg import traverse
+from kg.graph import GraphProjection, load_projection
+from kg.graph_export import EXPORTERS, export, exporter_for
+from kg.settings import PROJECT_ROOT
+from kg.traverse import (
+    AmbiguousEntity,
+    CentralityAnswer,
+    ContributorsAnswer,
+    CoverageAnswer,
+    GraphNode,
+    IndicatorsAnswer,
+    NodeRef,
+    PathsAnswer,
+    Subgraph,
+    TraversalError,
+)
 
 router = APIRouter(tags=["graph"])
+
+VIZ_DIR = PROJECT_ROOT / "api" / "static" / "viz"
+#: Name of the cached projection on ``app.state``.
+STATE_KEY = "graph_projection"
+_BUILD_LOCK = threading.Lock()
+
+
+class ErrorBody(BaseModel):
+    """A question the graph cannot answer as asked."""
+
+    error: str = Field(description="not_found | ambiguous | wrong_kind | bad_request")
+    detail: str
+    candidates: list[NodeRef] | None = Field(
+        default=None, description="for ambiguous: the entities the label names"
+    )
+
+
+class ConventionInfo(NodeRef):
+    nodes: int = Field(description="nodes in the convention's scope")
+
+
+class GraphInfo(BaseModel):
+    """What the projection holds."""
+
+    base_iri: str
+    nodes: int
+    edges: int
+    inferred_edges: int
+    build_seconds: float
+    snapshot: str | None
+    kinds: dict[str, int]
+    conventions: list[ConventionInfo]
+    export_formats: list[str]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "Nothing in the graph has that name."},
+    409: {"model": ErrorBody, "description": "The label names several entities (listed)."},
+    422: {"model": ErrorBody, "description": "The entity is not of a kind this question takes."},
+}
+_ERROR_NAMES = {404: "not_found", 409: "ambiguous", 422: "wrong_kind"}
+
+
+def projection(request: Request) -> GraphProjection:
+    """The app's graph projection, built once on first use."""
+    state = request.app.state
+    graph = getattr(state, STATE_KEY, None)
+    if graph is None:
+        with _BUILD_LOCK:
+            graph = getattr(state, STATE_KEY, None)
+            if graph is None:
+                graph = load_projection(state.settings, state.store)
+                setattr(state, STATE_KEY, graph)
+    return graph
+
+
+Graph = Annotated[GraphProjection, Depends(projection)]
+Entity = Annotated[
+    str,
+    Query(
+        alias="for",
+        description="IRI, CURIE (kmgbf:target_3), kind/key (centre/iucn-ca-tsc) or label",
+        examples=["https://w3id.org/mea-kg/id/workplan/iucn-ca-tsc-workplan-2025-2026"],
+    ),
+]
+
+
+def _answer(compute: Callable[[], BaseModel]) -> Any:
+    try:
+        return compute()
+    except TraversalError as err:
+        body = ErrorBody(
+            error=_ERROR_NAMES.get(err.status, "bad_request"),
+            detail=str(err),
+            candidates=err.candidates if isinstance(err, AmbiguousEntity) else None,
+        )
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=err.status)
+
+
+@router.get(
+    "/api/indicators",
+    summary="GBF headline indicators reached from an activity, outcome, workplan or centre",
+    description="The official headline indicators of the GBF targets the entity contributes "
+    "to (activity → outcome → target → indicator; workplan → outcome …; centre → workplan …), "
+    "each with its code, title, KMGBF IRI and the shortest paths that reach it; and the "
+    "indicator claims of the documents on the way with their reconciliation status "
+    "(official / title differs / not in the framework).",
+    response_model=IndicatorsAnswer,
+    responses=ERRORS,
+)
+def get_indicators(
+    graph: Graph,
+    entity: Entity,
+    paths: Annotated[int, Query(ge=1, le=50, description="paths per indicator")] = 5,
+) -> Any:
+    return _answer(lambda: traverse.indicators(graph, entity, max_paths=paths))
+
+
+@router.get(
+    "/api/reverse",
+    summary="Activities, centres, conventions and parties behind a GBF target or indicator",
+    response_model=ContributorsAnswer,
+    responses=ERRORS,
+)
+def get_reverse(graph: Graph, entity: Entity) -> Any:
+    return _answer(lambda: traverse.contributors(graph, entity))
+
+
+@router.get(
+    "/api/path",
+    summary="Shortest paths between two entities, with their predicates",
+    description="Edges are walked in either direction. Provenance and scheme links "
+    "(mea:fromDocument, skos:inScheme …) are left out unless all_links=true.",
+    response_model=PathsAnswer,
+    responses=ERRORS,
+)
+def get_path(
+    graph: Graph,
+    source: Annotated[str, Query(alias="from", description="IRI, CURIE or label")],
+    target: Annotated[str, Query(alias="to", description="IRI, CURIE or label")],
+    max_hops: Annotated[int, Query(alias="max", ge=1, le=traverse.MAX_HOPS)] = 6,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    all_links: bool = False,
+    inferred: bool = False,
+) -> Any:
+    return _answer(
+        lambda: traverse.paths(
+            graph,
+            source,
+            target,
+            max_hops=max_hops,
+            limit=limit,
+            include_bookkeeping=all_links,
+            inferred=inferred,
+        )
+    )
+
+
+@router.get(
+    "/api/neighbours",
+    summary="The neighbourhood of an entity to a depth, filterable by kind",
+    response_model=Subgraph,
+    responses=ERRORS,
+)
+def get_neighbours(
+    graph: Graph,
+    entity: Entity,
+    depth: Annotated[int, Query(ge=0, le=traverse.MAX_DEPTH)] = 1,
+    kind: Annotated[list[str] | None, Query(description="keep nodes of these classes")] = None,
+    inferred: bool = False,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 300,
+) -> Any:
+    return _answer(
+        lambda: traverse.neighbours(
+            graph, entity, depth=depth, kinds=kind or (), inferred=inferred, limit=limit
+        )
+    )
+
+
+@router.get(
+    "/api/coverage",
+    summary="Coverage and gaps: who addresses each GBF target and headline indicator",
+    description="For each GBF target and headline indicator, the activities, workplans, "
+    "centres, conventions and parties that address it, and the ones nobody addresses; "
+    "optionally only for one Party or one convention.",
+    response_model=CoverageAnswer,
+    responses=ERRORS,
+)
+def get_coverage(
+    graph: Graph,
+    party: Annotated[str | None, Query(description="UZB, Uzbekistan or an IRI")] = None,
+    convention: Annotated[str | None, Query(description="cbd, basel … or an IRI")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="longest list per cell")] = 50,
+) -> Any:
+    return _answer(
+        lambda: traverse.coverage(graph, party=party, convention=convention, limit=limit)
+    )
+
+
+@router.get(
+    "/api/centrality",
+    summary="Decisions, centres and organisations that bridge conventions",
+    response_model=CentralityAnswer,
+    responses=ERRORS,
+)
+def get_centrality(
+    graph: Graph,
+    kind: Annotated[list[str] | None, Query(description="classes to rank")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 20,
+) -> Any:
+    return _answer(
+        lambda: traverse.centrality(graph, kinds=kind or traverse.BRIDGE_KINDS, limit=limit)
+    )
+
+
+@router.get(
+    "/api/graph/search",
+    summary="Entities whose label matches (for search boxes)",
+    response_model=list[GraphNode],
+)
+def search(
+    graph: Graph,
+    q: Annotated[str, Query(min_length=1, description="a label, part of one, or an IRI")],
+    kind: Annotated[list[str] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[GraphNode]:
+    return [traverse.graph_node(graph, i) for i in graph.find(q, kinds=kind or (), limit=limit)]
+
+
+@router.get(
+    "/api/graph/info",
+    summary="Size of the graph projection, its kinds and conventions",
+    response_model=GraphInfo,
+)
+def info(graph: Graph) -> GraphInfo:
+    def members() -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for n in graph.nodes():
+            for c in graph.conventions_of(n):
+                counts[c] = counts.get(c, 0) + 1
+        return counts
+
+    counts = graph.cached("convention-sizes", members)
+    conventions = [
+        ConventionInfo(**traverse.ref(graph, c).model_dump(), nodes=n)
+        for c, n in sorted(counts.items(), key=lambda kv: graph.label(kv[0]))
+        if c in graph
+    ]
+    return GraphInfo(
+        base_iri=graph.info.base_iri,
+        nodes=graph.info.nodes,
+        edges=graph.info.edges,
+        inferred_edges=graph.info.inferred_edges,
+        build_seconds=round(graph.info.build_seconds, 3),
+        snapshot=graph.info.snapshot,
+        kinds=graph.info.kinds,
+        conventions=conventions,
+        export_formats=sorted(EXPORTERS),
+    )
+
+
+@router.get(
+    "/api/graph/export",
+    summary="The graph or a subgraph as GraphML, GEXF, Cytoscape.js JSON or DOT",
+    description="Whole graph by default; or the neighbourhood of `for` to `depth`; or the "
+    "shortest paths `from` … `to`; or one `convention`'s part. Inferred shortcut edges only "
+    "with inferred=true. List-valued attributes are joined with '; '.",
+    responses={
+        200: {
+            "description": "The file",
+            "content": {e.media_type: {} for e in EXPORTERS.values()},
+        },
+        **ERRORS,
+    },
+)
+def export_graph(
+    graph: Graph,
+    fmt: Annotated[
+        str, Query(alias="format", description=", ".join(sorted(EXPORTERS)))
+    ] = "graphml",
+    entity: Annotated[str | None, Query(alias="for")] = None,
+    depth: Annotated[int, Query(ge=0, le=traverse.MAX_DEPTH)] = 1,
+    source: Annotated[str | None, Query(alias="from")] = None,
+    target: Annotated[str | None, Query(alias="to")] = None,
+    max_hops: Annotated[int, Query(alias="max", ge=1, le=traverse.MAX_HOPS)] = 6,
+    convention: str | None = None,
+    inferred: bool = False,
+) -> Response:
+    if fmt not in EXPORTERS:
+        body = ErrorBody(
+            error="bad_request",
+            detail=f"unknown format {fmt!r}: use one of {', '.join(sorted(EXPORTERS))}",
+        )
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=400)
+    exporter = exporter_for(fmt)
+    scope = _answer(
+        lambda: _Scope(
+            nodes=traverse.export_scope(
+                graph,
+                around=entity,
+                depth=depth,
+                source=source,
+                target=target,
+                max_hops=max_hops,
+                convention=convention,
+            )
+        )
+    )
+    if isinstance(scope, JSONResponse):
+        return scope
+    data = export(graph, fmt, nodes=scope.nodes, inferred=inferred)
+    name = "mea-kg" + ("" if scope.nodes is None else "-subgraph") + exporter.suffix
+    return Response(
+        data,
+        media_type=exporter.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+class _Scope(BaseModel):
+    nodes: set[str] | None
+
+
+@router.get(
+    "/viz",
+    summary="The browser graph view",
+    description="Search an entity, expand nodes by clicking them, colour by kind, filter by "
+    "convention, highlight the activity → indicator paths. Cytoscape.js, served locally.",
+    response_class=FileResponse,
+    responses={200: {"content": {"text/html": {}}, "description": "The page"}},
+)
+def viz() -> FileResponse:
+    return FileResponse(VIZ_DIR / "index.html", media_type="text/html")
