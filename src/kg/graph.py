@@ -66,6 +66,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from kg.namespaces import PREFIXES, graph_iri
+from kg.reason import close_parents
 from kg.settings import Settings
 
 __all__ = [
@@ -328,18 +329,24 @@ class _Schema:
         return subs
 
 
-def _closure(parents: Mapping[str, set[str]]) -> dict[str, set[str]]:
-    closed: dict[str, set[str]] = {}
-    for start in parents:
-        seen: set[str] = set()
-        stack = list(parents[start])
-        while stack:
-            node = stack.pop()
-            if node not in seen and node != start:
-                seen.add(node)
-                stack.extend(parents.get(node, ()))
-        closed[start] = seen
-    return closed
+def walks_back(
+    start: str, node: str, parents: Mapping[str, list[Step]], limit: int
+) -> list[list[Step]]:
+    """Up to ``limit`` walks from ``start`` to ``node`` through the parent steps a
+    breadth-first search recorded, in a stable order."""
+    out: list[list[Step]] = []
+
+    def unwind(current: str, tail: list[Step]) -> None:
+        if len(out) >= limit:
+            return
+        if current == start:
+            out.append(list(reversed(tail)))
+            return
+        for step in sorted(parents[current], key=lambda s: (s.edge.predicate, s.source)):
+            unwind(step.source, [*tail, step])
+
+    unwind(node, [])
+    return out
 
 
 def _term_id(term: Any) -> str:
@@ -380,9 +387,9 @@ def _read_schema(store: ox.Store, ontology: ox.NamedNode) -> _Schema:
         if canonical not in schema.canonical_inverse and canonical != other:
             schema.canonical_inverse.setdefault(curie(other), curie(canonical))
     schema.superproperties = {
-        curie(k): {curie(v) for v in vs} for k, vs in _closure(sub_prop).items() if vs
+        curie(k): {curie(v) for v in vs} for k, vs in close_parents(sub_prop).items() if vs
     }
-    schema.superclasses = _closure(sub_class)
+    schema.superclasses = close_parents(sub_class)
     return schema
 
 
@@ -841,27 +848,11 @@ class GraphProjection:
         from_source, from_target = sides[0][1], sides[1][1]
         paths: list[list[Step]] = []
 
-        def back(node: str, start: str, parents: Mapping[str, list[Step]]) -> list[list[Step]]:
-            """Walks from ``start`` to ``node`` (through the recorded parents)."""
-            out: list[list[Step]] = []
-
-            def unwind(current: str, tail: list[Step]) -> None:
-                if len(out) >= limit:
-                    return
-                if current == start:
-                    out.append(list(reversed(tail)))
-                    return
-                for step in sorted(parents[current], key=lambda s: (s.edge.predicate, s.source)):
-                    unwind(step.source, [*tail, step])
-
-            unwind(node, [])
-            return out
-
         for meet in sorted(meets):
-            heads = back(meet, source, from_source)
+            heads = walks_back(source, meet, from_source, limit)
             tails = [
                 [Step(s.edge, s.target, s.source) for s in reversed(walk)]
-                for walk in back(meet, target, from_target)
+                for walk in walks_back(target, meet, from_target, limit)
             ]
             for head in heads:
                 for tail in tails:

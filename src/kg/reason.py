@@ -30,26 +30,24 @@ slow on large graphs.
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from rdflib import OWL, RDF, RDFS, Graph
 from rdflib.collection import Collection
 from rdflib.term import Node
 
 Term = Hashable
+K = TypeVar("K", bound=Hashable)
 Triple = tuple[Term, Term, Term]
 
 
-def _closure(pairs: Iterable[tuple[Node, Node]]) -> dict[Node, set[Node]]:
-    """Reflexive-free transitive closure of a sub-relation: node -> all its ancestors."""
-    parents: dict[Node, set[Node]] = defaultdict(set)
-    for child, parent in pairs:
-        if child != parent:
-            parents[child].add(parent)
-    closed: dict[Node, set[Node]] = {}
+def close_parents(parents: Mapping[K, set[K]]) -> dict[K, set[K]]:
+    """Each node's ancestors at any depth (itself excluded), from its direct parents."""
+    closed: dict[K, set[K]] = {}
     for start in list(parents):
-        seen: set[Node] = set()
+        seen: set[K] = set()
         stack = list(parents[start])
         while stack:
             node = stack.pop()
@@ -58,6 +56,15 @@ def _closure(pairs: Iterable[tuple[Node, Node]]) -> dict[Node, set[Node]]:
                 stack.extend(parents.get(node, ()))
         closed[start] = seen
     return closed
+
+
+def _closure(pairs: Iterable[tuple[Node, Node]]) -> dict[Node, set[Node]]:
+    """Reflexive-free transitive closure of a sub-relation: node -> all its ancestors."""
+    parents: dict[Node, set[Node]] = defaultdict(set)
+    for child, parent in pairs:
+        if child != parent:
+            parents[child].add(parent)
+    return close_parents(parents)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from kg.graph import (
     GraphProjection,
     Step,
     edge_id,
+    walks_back,
 )
 
 __all__ = [
@@ -363,22 +364,6 @@ def _contribution_walk(
     return dist, parents
 
 
-def _ways(start: str, node: str, parents: dict[str, list[Step]], limit: int) -> list[list[Step]]:
-    out: list[list[Step]] = []
-
-    def unwind(current: str, tail: list[Step]) -> None:
-        if len(out) >= limit:
-            return
-        if current == start:
-            out.append(list(reversed(tail)))
-            return
-        for step in parents[current]:
-            unwind(step.source, [*tail, step])
-
-    unwind(node, [])
-    return out
-
-
 def _way_counts(dist: dict[str, int], parents: dict[str, list[Step]]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for node in sorted(dist, key=dist.__getitem__):
@@ -412,7 +397,7 @@ def indicators(g: GraphProjection, entity: str, *, max_paths: int = 5) -> Indica
     for indicator, ways in reached.items():
         found: list[list[Step]] = []
         for via, target in ways:
-            for prefix in _ways(iri, via, parents, max_paths):
+            for prefix in walks_back(iri, via, parents, max_paths):
                 found.append(
                     [
                         *prefix,
