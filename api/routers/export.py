@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import Response
 
+from api.errors import error
 from kg.export_rdf import (
     FORMATS,
     ExportError,
@@ -58,9 +59,9 @@ def rdf_dump(
         name = _choose(format, request.headers.get("accept", ""))
         data = export_rdf(request.app.state.store, request.app.state.settings, name)
     except ExportError as err:
-        return PlainTextResponse(str(err) + "\n", status_code=400)
+        return error(request, 400, "bad_request", str(err))
     except FeedUnavailable as err:
-        return PlainTextResponse(str(err) + "\n", status_code=503)
+        return error(request, 503, "unavailable", str(err))
     fmt = FORMATS[name]
     return Response(
         data,
@@ -87,8 +88,8 @@ def description(
             exported_quads(request.app.state.store, settings), settings.base_iri
         )
     except ExportError as err:
-        return PlainTextResponse(str(err) + "\n", status_code=400)
+        return error(request, 400, "bad_request", str(err))
     except FeedUnavailable as err:
-        return PlainTextResponse(str(err) + "\n", status_code=503)
+        return error(request, 503, "unavailable", str(err))
     fmt = FORMATS[name]
     return Response(fmt.writer(quads), media_type=fmt.media_type, headers={"Vary": "Accept"})
