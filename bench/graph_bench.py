@@ -30,7 +30,7 @@ from typing import Any
 
 from kg.graph import GraphProjection, graph_sizes, load_projection
 from kg.settings import Settings
-from kg.store import open_store
+from kg.stores import open_store
 
 TARGET_P50_MS = 50.0
 
@@ -66,7 +66,7 @@ def row(name: str, p50: float, p95: float, *, check: bool = False) -> None:
 
 
 def build_figures(settings: Settings) -> GraphProjection:
-    store = open_store(settings.store)
+    store = open_store(settings)
     gc.collect()
     before = rss_mb()
     started = time.perf_counter()
@@ -86,7 +86,7 @@ def build_figures(settings: Settings) -> GraphProjection:
 
 
 def heap_peak(settings: Settings) -> None:
-    store = open_store(settings.store)
+    store = open_store(settings)
     tracemalloc.start()
     load_projection(settings, store)
     _, peak = tracemalloc.get_traced_memory()
@@ -182,7 +182,7 @@ def seed_settings(workdir: Path) -> Settings:
 def large_settings(workdir: Path, triples: int, seed: int) -> Settings:
     from kg.generate import write
     from kg.snapshot import NQUADS, Manifest
-    from kg.store import load_store
+    from kg.stores.oxigraph import load_directory
 
     settings = Settings(store=workdir / "store", snapshot_dir=workdir / "snapshot")
     settings.snapshot_dir.mkdir(parents=True)
@@ -191,9 +191,9 @@ def large_settings(workdir: Path, triples: int, seed: int) -> Settings:
     lines = write(nquads, triples=triples, seed=seed)
     print(f"  generated {lines} quads in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
-    load_store(settings.store, nquads)
+    load_directory(settings.store, nquads)
     print(f"  bulk-loaded into Oxigraph in {time.perf_counter() - started:.1f} s")
-    graphs = graph_sizes(open_store(settings.store))
+    graphs = graph_sizes(open_store(settings))
     manifest = Manifest(
         built_at="generated",
         version_iri="",

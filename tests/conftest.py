@@ -10,7 +10,7 @@ import pytest
 
 from kg.build import BuildResult, build
 from kg.settings import PROJECT_ROOT, Settings
-from kg.store import open_store
+from kg.stores import GraphStore, open_store
 
 SHARED = PROJECT_ROOT.parent / "shared"
 
@@ -19,7 +19,7 @@ SHARED = PROJECT_ROOT.parent / "shared"
 class Built:
     settings: Settings
     result: BuildResult
-    store: ox.Store
+    store: GraphStore
 
     def select(self, query: str) -> list[dict[str, str]]:
         """Rows of a SELECT over the union graph, values as plain strings."""
@@ -39,4 +39,4 @@ def make_settings(root: Path, **overrides: object) -> Settings:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     settings = make_settings(tmp_path_factory.mktemp("kg"))
     result = build(settings)
-    return Built(settings, result, open_store(settings.store))
+    return Built(settings, result, open_store(settings))

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import get_service, rdf_response, write_denied
 from api.errors import error
 from kg.results import GRAPH_TYPES
+from kg.stores.base import GraphStore
 
 router = APIRouter(tags=["graph store"])
 
@@ -55,7 +56,7 @@ def _target(request: Request, path: str | None) -> Target | str:
         return f"Not an IRI: {graph}"
 
 
-def _exists(store: ox.Store, graph: Target) -> bool:
+def _exists(store: GraphStore, graph: Target) -> bool:
     if isinstance(graph, ox.DefaultGraph):
         return True
     return bool(store.contains_named_graph(graph))
@@ -135,7 +136,7 @@ async def _handle(request: Request, path: str | None) -> Response:
         if not _exists(service.store, graph):
             return error(request, 404, "not_found", "No such graph in this store")
 
-        def drop(store: ox.Store) -> None:
+        def drop(store: GraphStore) -> None:
             if isinstance(graph, ox.DefaultGraph):
                 store.clear_graph(graph)
             else:
@@ -148,7 +149,7 @@ async def _handle(request: Request, path: str | None) -> Response:
         return upload
     existed = _exists(service.store, graph)
 
-    def put(store: ox.Store) -> None:
+    def put(store: GraphStore) -> None:
         if method == "PUT":
             store.clear_graph(graph)
         if isinstance(graph, ox.NamedNode):
@@ -170,7 +171,7 @@ async def _create(request: Request) -> Response:
     if isinstance(upload, Response):
         return upload
 
-    def create(store: ox.Store) -> None:
+    def create(store: GraphStore) -> None:
         store.add_graph(graph)
         store.extend(upload)
 

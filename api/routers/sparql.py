@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
@@ -28,6 +27,7 @@ from kg.executor import BAD_QUERY, OK, TIMEOUT, QueryJob
 from kg.negotiate import choose
 from kg.results import offered_types
 from kg.sparql_guard import GuardError, add_using_clauses, inspect_query, inspect_update
+from kg.stores.base import GraphStore
 
 router = APIRouter(tags=["sparql"])
 
@@ -157,7 +157,7 @@ async def _answer_update(request: Request, update: str, params: dict[str, list[s
 
     base_iri = str(request.url.replace(query=""))
 
-    def apply(store: ox.Store) -> None:
+    def apply(store: GraphStore) -> None:
         store.update(update, base_iri=base_iri)
 
     try:

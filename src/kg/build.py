@@ -21,7 +21,7 @@ from kg.reason import reason
 from kg.reconcile import reconciliation_graph
 from kg.settings import Settings
 from kg.snapshot import NQUADS, Manifest, write_snapshot
-from kg.store import load_store
+from kg.stores import load_snapshot
 from kg.validate import ValidationReport, load_shapes, validate
 
 Progress = Callable[[str], None]
@@ -120,10 +120,18 @@ def build(settings: Settings, progress: Progress = lambda _msg: None) -> BuildRe
     step(5, f"writing the snapshot to {settings.snapshot_dir}")
     manifest = write_snapshot(settings.snapshot_dir, graphs, base_iri=base, rejected=rejected)
 
-    step(6, f"loading {manifest.triples} triples into the Oxigraph store at {settings.store}")
-    load_store(settings.store, settings.snapshot_dir / NQUADS)
+    step(6, f"loading {manifest.triples} triples into the {_store_name(settings)}")
+    load_snapshot(settings, settings.snapshot_dir / NQUADS)
     progress(f"done in {time.perf_counter() - started:.1f}s")
     return BuildResult(manifest=manifest, reports=reports, rejected=rejected, graphs=graphs)
+
+
+def _store_name(settings: Settings) -> str:
+    if settings.backend == "oxigraph":
+        return f"Oxigraph store at {settings.store}"
+    if settings.backend == "sparql":
+        return f"SPARQL server at {settings.sparql_query}"
+    return "memory backend (read from the snapshot when opened)"
 
 
 def source_files(settings: Settings) -> list[Path]:

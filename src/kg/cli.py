@@ -77,7 +77,7 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     from kg.query import execute, render
-    from kg.store import open_store
+    from kg.stores import open_store
 
     text = args.query
     if args.file:
@@ -85,7 +85,7 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     if not text:
         _err("give a query as an argument or with --file")
         return EXIT_USAGE
-    store = open_store(settings.store)
+    store = open_store(settings)
     results = execute(store, text, with_prefixes=True)
     sys.stdout.buffer.write(render(results, args.format))
     if args.format in {"json", "xml"}:
@@ -96,9 +96,9 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from kg.store import open_store
+    from kg.stores import open_store
 
-    open_store(settings.store).query("ASK {}")  # fail early and clearly when nothing is built
+    open_store(settings).query("ASK {}")  # fail early and clearly when nothing is built
     uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port)
     return EXIT_OK
 
@@ -148,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from kg.query import QueryError
     from kg.rdfio import RDFInputError
-    from kg.store import StoreMissingError
+    from kg.stores import StoreError
 
     try:
         args = parser().parse_args(argv)
@@ -158,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         field = str(first["loc"][0]) if first["loc"] else "setting"
         _err(f"KG_{field.upper()}: {first['msg']}")
         return EXIT_USAGE
-    except (RDFInputError, QueryError, StoreMissingError) as err:
+    except (RDFInputError, QueryError, StoreError) as err:
         _err(str(err))
         return EXIT_USAGE
     except OSError as err:

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 
 import pyoxigraph as ox
 
+from kg.stores.base import GraphStore
+
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
 FORMATS = "http://www.w3.org/ns/formats/"
@@ -30,13 +32,10 @@ RESULT_FORMATS = (
 )
 
 
-def graph_counts(store: ox.Store) -> dict[str, int]:
+def graph_counts(store: GraphStore) -> dict[str, int]:
     """Triples per named graph of ``store``."""
     query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
-    return {
-        row["g"].value: int(row["n"].value)
-        for row in store.query(query)  # type: ignore[union-attr]
-    }
+    return {row["g"].value: int(row["n"].value) for row in store.query(query)}
 
 
 def _n(iri: str) -> ox.NamedNode:

@@ -34,6 +34,7 @@ from typing import Literal
 import pyoxigraph as ox
 
 from kg.namespaces import MEA, PREFIXES
+from kg.stores.base import GraphStore
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
@@ -184,7 +185,7 @@ def short_name(iri: str) -> str:
     return tail[cut + 1 :] or iri
 
 
-def exists(store: ox.Store, iri: str) -> bool:
+def exists(store: GraphStore, iri: str) -> bool:
     """Whether ``iri`` occurs in any named graph, as subject, predicate or object."""
     node = named_node(iri)
     return any(
@@ -193,7 +194,7 @@ def exists(store: ox.Store, iri: str) -> bool:
     )
 
 
-def _labels(store: ox.Store, iris: Iterable[str]) -> dict[str, str]:
+def _labels(store: GraphStore, iris: Iterable[str]) -> dict[str, str]:
     """The best label of each IRI that has one: label property order first, then English,
     then no language tag, then any."""
 
@@ -257,7 +258,7 @@ def _statement_order(statement: Statement) -> tuple[int, str, str]:
     )
 
 
-def _literals(store: ox.Store, subject: ox.NamedNode, prop: str) -> list[str]:
+def _literals(store: GraphStore, subject: ox.NamedNode, prop: str) -> list[str]:
     values = {
         q.object.value
         for q in store.quads_for_pattern(subject, ox.NamedNode(prop), None)
@@ -266,7 +267,7 @@ def _literals(store: ox.Store, subject: ox.NamedNode, prop: str) -> list[str]:
     return sorted(values)
 
 
-def _document(store: ox.Store, node: Node) -> Document:
+def _document(store: GraphStore, node: Node) -> Document:
     subject = ox.NamedNode(node.value)
     titles = _literals(store, subject, DCTERMS_TITLE)
     dates = _literals(store, subject, DCTERMS_DATE)
@@ -280,7 +281,7 @@ def _document(store: ox.Store, node: Node) -> Document:
     )
 
 
-def describe(store: ox.Store, iri: str) -> Entity | None:
+def describe(store: GraphStore, iri: str) -> Entity | None:
     """The description of ``iri``, or ``None`` when the store does not mention it.
 
     Raises :class:`InvalidIRIError` when ``iri`` is not an absolute IRI.
@@ -390,7 +391,7 @@ def neighbourhood(entity: Entity, *, limit: int = 12, inferred_graph: str = "") 
     )
 
 
-def entity_triples(store: ox.Store, iri: str) -> list[ox.Triple]:
+def entity_triples(store: GraphStore, iri: str) -> list[ox.Triple]:
     """The symmetric concise bounded description of ``iri`` over the union of the named
     graphs: its outgoing and incoming triples, and (recursively) the outgoing triples of blank
     nodes reached from it. Each triple once, in a stable order."""

@@ -8,6 +8,8 @@ killed and replaced: the caller gets :data:`TIMEOUT` and no partial result, beca
 sends its answer only once it is complete.
 
 Workers come from a ``forkserver`` so that forking never copies the server's threads.
+Each opens the configured backend itself (:func:`kg.stores.open_store`): an Oxigraph
+directory read-only, the memory backend's snapshot, or a client of the remote server.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
 from kg.results import Answer, write_results
+from kg.settings import Settings
+from kg.stores import GraphStore, open_store
 
 OK, BAD_QUERY, TIMEOUT, FAILED = "ok", "bad_query", "timeout", "failed"
 
@@ -49,7 +54,7 @@ class Outcome:
     seconds: float = 0.0
 
 
-def run_job(store: ox.Store, job: QueryJob) -> Outcome:
+def run_job(store: GraphStore, job: QueryJob) -> Outcome:
     """Evaluate ``job`` on ``store`` in this process (what a worker does)."""
     started = time.perf_counter()
     options: dict[str, Any] = {"base_iri": job.base_iri}
@@ -73,9 +78,13 @@ def run_job(store: ox.Store, job: QueryJob) -> Outcome:
     return Outcome(OK, answer=answer, seconds=time.perf_counter() - started)
 
 
-def _worker_main(conn: Connection, store_path: str) -> None:
-    store = ox.Store.read_only(store_path)
-    opened = store_path
+def _open(settings: Settings, location: str | None) -> GraphStore:
+    return open_store(settings, read_only=True, location=Path(location) if location else None)
+
+
+def _worker_main(conn: Connection, settings: Settings, location: str | None) -> None:
+    store = _open(settings, location)
+    opened = location
     while True:
         try:
             item = conn.recv()
@@ -85,16 +94,16 @@ def _worker_main(conn: Connection, store_path: str) -> None:
             return
         path, job = item
         if path != opened:  # the server published a new store generation
-            store = ox.Store.read_only(path)
+            store = _open(settings, path)
             opened = path
         conn.send(run_job(store, job))
 
 
 class _Worker:
-    def __init__(self, context: Any, store_path: str) -> None:
+    def __init__(self, context: Any, settings: Settings, location: str | None) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_worker_main, args=(child, store_path), daemon=True, name="kg-query"
+            target=_worker_main, args=(child, settings, location), daemon=True, name="kg-query"
         )
         self.process.start()
         child.close()
@@ -106,24 +115,35 @@ class _Worker:
 
 
 class QueryPool:
-    """Worker processes answering :class:`QueryJob` s against the store at ``store_path``."""
+    """Worker processes answering :class:`QueryJob` s against the configured store.
 
-    def __init__(self, store_path: str, *, min_workers: int = 2, max_workers: int = 8) -> None:
+    ``location`` is the Oxigraph directory to read (a checkpoint generation); ``None`` for
+    the other backends, and for Oxigraph means ``settings.store``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        location: str | None = None,
+        *,
+        min_workers: int = 2,
+        max_workers: int = 8,
+    ) -> None:
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(["kg.executor"])
-        self.store_path = store_path
+        self.settings = settings
+        self.store_path = location
         self.max_workers = max(1, max_workers)
         self._idle: list[_Worker] = []
         self._count = 0
         self._ready = threading.Condition()
         self._closed = False
         for _ in range(max(0, min(min_workers, self.max_workers))):
-            self._idle.append(_Worker(self._context, store_path))
+            self._idle.append(_Worker(self._context, settings, location))
             self._count += 1
 
-    def switch(self, store_path: str) -> None:
-        """Answer later jobs from the store at ``store_path`` (a new generation)."""
-        self.store_path = store_path
+    def switch(self, location: str) -> None:
+        """Answer later jobs from the Oxigraph store at ``location`` (a new generation)."""
+        self.store_path = location
 
     def _acquire(self) -> _Worker:
         with self._ready:
@@ -137,7 +157,7 @@ class QueryPool:
                     break
                 self._ready.wait()
         try:
-            return _Worker(self._context, self.store_path)
+            return _Worker(self._context, self.settings, self.store_path)
         except BaseException:
             with self._ready:
                 self._count -= 1

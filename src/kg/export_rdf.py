@@ -38,6 +38,7 @@ from kg.namespaces import PREFIXES, entity_iri, graph_iri
 from kg.query import execute
 from kg.settings import Settings
 from kg.snapshot import Manifest
+from kg.stores.base import GraphStore, is_solutions, is_triples
 
 EXPORT_PREFIXES: dict[str, str] = {
     **{k: v for k, v in PREFIXES.items() if k != "sh"},
@@ -170,15 +171,15 @@ def get_format(name: str) -> ExportFormat:
 # ----------------------------------------------------------------------------- links
 
 
-def _construct(store: ox.Store, query: str) -> list[ox.Triple]:
+def _construct(store: GraphStore, query: str) -> list[ox.Triple]:
     result = execute(store, query, with_prefixes=True)
-    assert isinstance(result, ox.QueryTriples)
+    assert is_triples(result)
     return list(result)
 
 
-def _select(store: ox.Store, query: str) -> list[dict[str, str]]:
+def _select(store: GraphStore, query: str) -> list[dict[str, str]]:
     result = execute(store, query, with_prefixes=True)
-    assert isinstance(result, ox.QuerySolutions)
+    assert is_solutions(result)
     names = [v.value for v in result.variables]
     return [{n: s[n].value for n in names if s[n] is not None} for s in result]
 
@@ -205,7 +206,7 @@ GBF_AS_SKOS = """CONSTRUCT {
 }"""
 
 
-def treaty_links(store: ox.Store, base_iri: str, tehran_id: str | None) -> list[ox.Triple]:
+def treaty_links(store: GraphStore, base_iri: str, tehran_id: str | None) -> list[ox.Triple]:
     """Each agreement's InforMEA treaty page and ECOLEX record (``rdfs:seeAlso`` and
     ``schema:sameAs``), from ``mea:informeaId`` / ``mea:ecolexId`` (and a configured Tehran id)."""
     rows = _select(
@@ -227,7 +228,7 @@ def treaty_links(store: ox.Store, base_iri: str, tehran_id: str | None) -> list[
     return triples
 
 
-def leo_links(store: ox.Store) -> list[ox.Triple]:
+def leo_links(store: GraphStore) -> list[ox.Triple]:
     """``skos:closeMatch`` from each subject term to the LEO concept with its English label,
     and that concept's exact English label and scheme."""
     triples: list[ox.Triple] = []
@@ -246,7 +247,7 @@ def leo_links(store: ox.Store) -> list[ox.Triple]:
     return triples
 
 
-def links_graph(store: ox.Store, base_iri: str, tehran_id: str | None = None) -> list[ox.Quad]:
+def links_graph(store: GraphStore, base_iri: str, tehran_id: str | None = None) -> list[ox.Quad]:
     """The quads of ``<base>/graph/export/links``."""
     name = ox.NamedNode(graph_iri(base_iri, "export/links"))
     triples = (
@@ -349,7 +350,7 @@ def description_graph(
 
 
 def exported_quads(
-    store: ox.Store,
+    store: GraphStore,
     settings: Settings,
     *,
     informea: InformeaSettings | None = None,
@@ -380,7 +381,7 @@ def exported_quads(
 
 
 def export_rdf(
-    store: ox.Store,
+    store: GraphStore,
     settings: Settings,
     fmt: str,
     *,

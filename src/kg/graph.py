@@ -68,6 +68,7 @@ import pyoxigraph as ox
 from kg.namespaces import PREFIXES, graph_iri
 from kg.reason import close_parents
 from kg.settings import Settings
+from kg.stores.base import GraphStore, is_solutions
 
 __all__ = [
     "AGREEMENT_LINKS",
@@ -355,7 +356,7 @@ def _term_id(term: Any) -> str:
     return str(term.value)
 
 
-def _read_schema(store: ox.Store, ontology: ox.NamedNode) -> _Schema:
+def _read_schema(store: GraphStore, ontology: ox.NamedNode) -> _Schema:
     schema = _Schema()
     inverse_decl: list[tuple[str, str]] = []
     sub_prop: dict[str, set[str]] = defaultdict(set)
@@ -480,7 +481,7 @@ class GraphProjection:
     @classmethod
     def from_store(
         cls,
-        store: ox.Store,
+        store: GraphStore,
         *,
         base_iri: str,
         snapshot: str | None = None,
@@ -956,7 +957,7 @@ class GraphProjection:
         return out
 
 
-def load_projection(settings: Settings, store: ox.Store | None = None) -> GraphProjection:
+def load_projection(settings: Settings, store: GraphStore | None = None) -> GraphProjection:
     """The projection of the built store named by ``settings`` (opened if not given).
 
     When the snapshot beside it (``KG_SNAPSHOT_DIR``) is the one the store was loaded from
@@ -964,9 +965,9 @@ def load_projection(settings: Settings, store: ox.Store | None = None) -> GraphP
     instead of scanning the store, and the projection is tagged with its sha256.
     """
     from kg.snapshot import NQUADS, Manifest
-    from kg.store import open_store
+    from kg.stores import open_store
 
-    store = store if store is not None else open_store(settings.store)
+    store = store if store is not None else open_store(settings)
     try:
         manifest: Manifest | None = Manifest.read(settings.snapshot_dir)
     except (OSError, ValueError, TypeError):
@@ -986,10 +987,10 @@ def load_projection(settings: Settings, store: ox.Store | None = None) -> GraphP
     )
 
 
-def graph_sizes(store: ox.Store) -> dict[str, int]:
+def graph_sizes(store: GraphStore) -> dict[str, int]:
     """Triples per named graph of the store (an index count: no terms decoded)."""
     answer = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-    assert isinstance(answer, ox.QuerySolutions)
+    assert is_solutions(answer)
     return {row["g"].value: int(row["n"].value) for row in answer}
 
 

@@ -51,6 +51,7 @@ from kg.namespaces import entity_iri
 from kg.query import execute
 from kg.settings import Settings
 from kg.snapshot import MANIFEST, Manifest
+from kg.stores.base import GraphStore, is_solutions
 
 Record = dict[str, Any]
 
@@ -236,7 +237,7 @@ class Described:
         return [{"language": lang, "value": value} for lang, value in ordered]
 
 
-def describe(store: ox.Store, type_iri: str, predicates: Iterable[str]) -> Described:
+def describe(store: GraphStore, type_iri: str, predicates: Iterable[str]) -> Described:
     """The values of ``predicates`` for every instance of ``type_iri`` (union graph)."""
     listed = ", ".join(f"<{p}>" for p in predicates)
     query = f"""SELECT DISTINCT ?s ?p ?o WHERE {{
@@ -249,9 +250,9 @@ def describe(store: ox.Store, type_iri: str, predicates: Iterable[str]) -> Descr
     return Described(values)
 
 
-def _rows(store: ox.Store, query: str) -> list[dict[str, object]]:
+def _rows(store: GraphStore, query: str) -> list[dict[str, object]]:
     solutions = execute(store, query, with_prefixes=True)
-    assert isinstance(solutions, ox.QuerySolutions)
+    assert is_solutions(solutions)
     names = [v.value for v in solutions.variables]
     return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
 
@@ -314,7 +315,7 @@ class FeedContent:
 class _Builder:
     """Reads the store once per kind of entity and builds the records of every set."""
 
-    def __init__(self, store: ox.Store, base_iri: str, tehran_id: str | None) -> None:
+    def __init__(self, store: GraphStore, base_iri: str, tehran_id: str | None) -> None:
         self.store = store
         self.base = base_iri.rstrip("/")
         self.content = FeedContent(records={name: [] for name in ENTITY_SETS})
@@ -673,7 +674,7 @@ class _Builder:
         return labels
 
 
-def subject_terms(store: ox.Store) -> list[tuple[str | None, str, str]]:
+def subject_terms(store: GraphStore) -> list[tuple[str | None, str, str]]:
     """``(document, concept, English label)`` for every SKOS concept used as
     ``dcterms:subject``; ``document`` is the document the subject's holder comes from (or
     the document itself), ``None`` when there is none."""
@@ -724,7 +725,7 @@ def _city(location: str, countries: Sequence[str], known: Described) -> str | No
     return None if ("," in place or not place) else place
 
 
-def collect(store: ox.Store, base_iri: str, tehran_id: str | None = None) -> FeedContent:
+def collect(store: GraphStore, base_iri: str, tehran_id: str | None = None) -> FeedContent:
     """Every record of every entity set, with exclusions and notes, from the store."""
     builder = _Builder(store, base_iri, tehran_id)
     builder.treaties()
@@ -893,7 +894,7 @@ _LOCK = threading.Lock()
 
 
 def compute_feed(
-    store: ox.Store,
+    store: GraphStore,
     settings: Settings,
     informea: InformeaSettings | None = None,
     *,

@@ -6,22 +6,27 @@ fall back to rdflib's slow evaluator. The default graph is the union of the name
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 import pyoxigraph as ox
 
 from kg.namespaces import PREFIXES
+from kg.results import write_results
+from kg.stores import GraphStore, is_boolean, is_solutions, is_triples
 
-#: ``--format`` -> Oxigraph results format, for SELECT and ASK.
-RESULT_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
+#: ``--format`` -> media type, for SELECT and ASK.
+RESULT_TYPES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
 }
-#: ``--format`` -> Oxigraph RDF format, for CONSTRUCT and DESCRIBE.
-GRAPH_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "rdfxml": ox.RdfFormat.RDF_XML,
+#: ``--format`` -> media type, for CONSTRUCT and DESCRIBE.
+GRAPH_TYPES = {
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "rdfxml": "application/rdf+xml",
 }
 
 
@@ -29,7 +34,7 @@ class QueryError(ValueError):
     """A query that cannot run; ``str(err)`` is a short message for users."""
 
 
-def execute(store: ox.Store, query: str, *, with_prefixes: bool = False) -> object:
+def execute(store: GraphStore, query: str, *, with_prefixes: bool = False) -> Any:
     """Run ``query`` over the union of the named graphs; raise :class:`QueryError` if invalid."""
     try:
         return store.query(
@@ -54,7 +59,7 @@ def _short(term: object) -> str:
     return "" if term is None else str(term)
 
 
-def as_table(results: ox.QuerySolutions) -> str:
+def as_table(results: Any) -> str:
     """A plain-text table of SELECT results, IRIs shortened with the known prefixes."""
     names = [v.value for v in results.variables]
     rows = [[_short(solution[name]) for name in names] for solution in results]
@@ -67,17 +72,18 @@ def as_table(results: ox.QuerySolutions) -> str:
 
 
 def render(results: object, fmt: str) -> bytes:
-    """Serialise ``results`` in ``fmt`` (json, xml, csv, tsv, table; turtle etc. for graphs)."""
-    if isinstance(results, ox.QueryTriples):
-        graph_format = GRAPH_FORMATS.get(fmt, ox.RdfFormat.TURTLE)
-        return results.serialize(format=graph_format) or b""
-    if isinstance(results, ox.QueryBoolean):
+    """Serialise ``results`` in ``fmt`` (json, xml, csv, tsv, table; turtle etc. for graphs),
+    the same way whichever backend answered."""
+    if is_triples(results):
+        graph_type = GRAPH_TYPES.get(fmt, "text/turtle")
+        return write_results(results, graph_type, max_rows=sys.maxsize - 1).body
+    if is_boolean(results):
         if fmt == "table":
             return b"true\n" if bool(results) else b"false\n"
-        return results.serialize(format=RESULT_FORMATS.get(fmt, RESULT_FORMATS["json"])) or b""
-    assert isinstance(results, ox.QuerySolutions)
+        return write_results(results, RESULT_TYPES.get(fmt, RESULT_TYPES["json"]), max_rows=1).body
+    assert is_solutions(results)
     if fmt == "table":
         return as_table(results).encode("utf-8")
-    if fmt not in RESULT_FORMATS:
+    if fmt not in RESULT_TYPES:
         raise QueryError(f"unknown result format {fmt!r}: use json, xml, csv, tsv or table")
-    return results.serialize(format=RESULT_FORMATS[fmt]) or b""
+    return write_results(results, RESULT_TYPES[fmt], max_rows=sys.maxsize - 1).body

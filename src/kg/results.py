@@ -28,6 +28,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from kg.stores.base import is_boolean, is_solutions, is_triples
+
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -143,7 +145,7 @@ def _capped(solutions: Iterator[Any], max_rows: int) -> tuple[list[Any], bool]:
     return rows[:max_rows], len(rows) > max_rows
 
 
-def _select(results: ox.QuerySolutions, media_type: str, max_rows: int) -> Answer:
+def _select(results: Any, media_type: str, max_rows: int) -> Answer:
     names = [v.value for v in results.variables]
     rows, truncated = _capped(iter(results), max_rows)
     if media_type in ("application/sparql-results+json", "application/json"):
@@ -187,7 +189,7 @@ def _boolean(value: bool, media_type: str) -> Answer:
     return Answer(body, media_type, rows=1)
 
 
-def _graph(results: ox.QueryTriples, media_type: str, max_rows: int) -> Answer:
+def _graph(results: Any, media_type: str, max_rows: int) -> Answer:
     triples, truncated = _capped(iter(results), max_rows)
     rdf_format = GRAPH_TYPES[media_type]
     if rdf_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
@@ -199,12 +201,13 @@ def _graph(results: ox.QueryTriples, media_type: str, max_rows: int) -> Answer:
 
 
 def write_results(results: object, media_type: str, *, max_rows: int) -> Answer:
-    """Serialise Oxigraph ``results`` as ``media_type``, at most ``max_rows`` rows/triples."""
-    if isinstance(results, ox.QuerySolutions):
+    """Serialise a store's query ``results`` as ``media_type``, at most ``max_rows``
+    rows/triples."""
+    if is_solutions(results):
         return _select(results, media_type, max_rows)
-    if isinstance(results, ox.QueryBoolean):
+    if is_boolean(results):
         return _boolean(bool(results), media_type)
-    if isinstance(results, ox.QueryTriples):
+    if is_triples(results):
         return _graph(results, media_type, max_rows)
     raise TypeError(f"unexpected results {type(results).__name__}")
 

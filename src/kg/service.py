@@ -8,6 +8,10 @@ a checkpoint (``Store.backup``, hard links, so cheap) into a new *generation* di
 points the workers at it. Workers therefore only ever read directories nobody writes to —
 Oxigraph leaves reading under a writer undefined (RECIPES.md). Old generations are removed
 once two newer ones exist.
+
+Other backends (``KG_BACKEND``): with ``sparql`` the remote server is the one store, so a
+write is sent there and the workers see it at once; the ``memory`` backend is a private copy
+per process and serves read-only.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import pyoxigraph as ox
 from kg.describe import graph_counts
 from kg.executor import QueryPool
 from kg.settings import Settings
-from kg.store import open_store
+from kg.stores import GraphStore, StoreError, open_store
 
 T = TypeVar("T")
 KEEP_GENERATIONS = 3
@@ -37,17 +41,25 @@ class GraphService:
         self._write_lock = threading.Lock()
         self._generation = 0
         self._generations_dir = settings.store.with_name(settings.store.name + ".generations")
-        if self.writable:
-            open_store(settings.store, read_only=True)  # same clear error when nothing is built
+        self._checkpoints = settings.backend == "oxigraph" and self.writable
+        if self.writable and settings.backend == "memory":
+            raise StoreError(
+                "KG_BACKEND=memory serves read-only: unset KG_WRITE_TOKEN, or use the "
+                "oxigraph or sparql backend for writes"
+            )
+        self.store: GraphStore
+        worker_path: str | None = None
+        if self._checkpoints:
+            open_store(settings, read_only=True)  # same clear error when nothing is built
             self.store = ox.Store(str(settings.store))
             if self._generations_dir.exists():
                 shutil.rmtree(self._generations_dir)
             worker_path = self._checkpoint()
         else:
-            self.store = open_store(settings.store, read_only=True)
-            worker_path = str(settings.store)
+            self.store = open_store(settings, read_only=True)
         self.counts = graph_counts(self.store)
         self.pool = QueryPool(
+            settings,
             worker_path,
             min_workers=settings.query_workers,
             max_workers=settings.max_query_workers,
@@ -61,24 +73,26 @@ class GraphService:
         self._generation += 1
         target = self._generations_dir / f"{self._generation:06d}"
         target.parent.mkdir(parents=True, exist_ok=True)
+        assert isinstance(self.store, ox.Store)
         self.store.flush()
         self.store.backup(str(target))
         for old in sorted(self._generations_dir.iterdir())[:-KEEP_GENERATIONS]:
             shutil.rmtree(old, ignore_errors=True)
         return str(target)
 
-    def write(self, change: Callable[[ox.Store], T]) -> T:
+    def write(self, change: Callable[[GraphStore], T]) -> T:
         """Apply ``change`` to the store, one writer at a time, then publish the result to the
         query workers. If ``change`` raises, nothing is published."""
         if not self.writable:
             raise PermissionError("writes are disabled")
         with self._write_lock:
             result = change(self.store)
-            self.pool.switch(self._checkpoint())
+            if self._checkpoints:
+                self.pool.switch(self._checkpoint())
             self.counts = graph_counts(self.store)
         return result
 
     def close(self) -> None:
         self.pool.close()
-        if self.writable and self._generations_dir.exists():
+        if self._checkpoints and self._generations_dir.exists():
             shutil.rmtree(self._generations_dir, ignore_errors=True)

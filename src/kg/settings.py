@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,10 @@ class Settings(BaseSettings):
 
     #: Base of every entity and named-graph IRI (``<base>/id/<kind>/<key>``).
     base_iri: str = CANONICAL_BASE
+    #: Which store holds the graph: the embedded Oxigraph store on disk (``oxigraph``), an
+    #: rdflib dataset in memory filled from the snapshot (``memory``: small graphs, tests), or
+    #: any SPARQL 1.1 server (``sparql``: see "Beyond one machine" in the README).
+    backend: Literal["oxigraph", "memory", "sparql"] = "oxigraph"
     #: Directory of the embedded Oxigraph store.
     store: Path = PROJECT_ROOT / ".kg" / "store"
     #: Directory the build writes its snapshot (N-Quads + manifest) to.
@@ -44,6 +49,15 @@ class Settings(BaseSettings):
     max_query_workers: int = 8
     #: Bearer token that enables SPARQL Update and Graph Store writes; unset = read-only.
     write_token: SecretStr | None = None
+    #: The ``sparql`` backend: query endpoint, update endpoint, Graph Store Protocol endpoint
+    #: (used for loading when set), and credentials (``digest``, ``basic`` or ``bearer``, where
+    #: the password is the token).
+    sparql_query: str | None = None
+    sparql_update: str | None = None
+    sparql_gsp: str | None = None
+    sparql_user: str | None = None
+    sparql_password: SecretStr | None = None
+    sparql_auth: Literal["digest", "basic", "bearer"] = "digest"
 
     @field_validator("base_iri")
     @classmethod

@@ -11,7 +11,7 @@ from pathlib import Path
 from kg.build import build
 from kg.settings import PROJECT_ROOT, Settings
 from kg.snapshot import MANIFEST, NQUADS
-from kg.store import open_store
+from kg.stores import open_store
 
 SOURCES = sorted(p.stem for p in (PROJECT_ROOT / "data" / "sources").glob("*.ttl"))
 
@@ -91,7 +91,7 @@ def test_a_failing_source_is_left_out_and_the_rest_still_builds(tmp_path: Path) 
     }
     assert "violation" in result.rejected[f"{base}/graph/tehran-pow-2009-2010"]
     assert "not valid turtle" in result.rejected[f"{base}/graph/unreadable"]
-    store = open_store(settings.store)
+    store = open_store(settings)
     graphs = {g.value for g in store.named_graphs()}
     assert f"{base}/graph/tehran-pow-2009-2010" not in graphs
     assert f"{base}/graph/ceic2-aze-progress-2018" in graphs
@@ -108,7 +108,7 @@ def test_base_iri_is_configurable(tmp_path: Path) -> None:
     )
     result = build(settings)
     assert result.rejected == {}
-    store = open_store(settings.store)
+    store = open_store(settings)
     ask = store.query(
         "ASK { <https://example.org/mea/id/party/UZB> "
         "<https://w3id.org/mea-kg/ontology#servedBy> ?centre }",

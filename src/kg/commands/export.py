@@ -25,9 +25,9 @@ def _err(message: str) -> None:
 
 def cmd_export_informea(args: argparse.Namespace, settings: Settings) -> int:
     from kg.informea import ENTITY_SETS, FeedUnavailable, compute_feed
-    from kg.store import open_store
+    from kg.stores import open_store
 
-    store = open_store(settings.store)
+    store = open_store(settings)
     try:
         feed = compute_feed(store, settings)
     except FeedUnavailable as err:
@@ -59,9 +59,9 @@ def cmd_export_informea(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export_rdf(args: argparse.Namespace, settings: Settings) -> int:
     from kg.export_rdf import export_rdf
     from kg.informea import FeedUnavailable
-    from kg.store import open_store
+    from kg.stores import open_store
 
-    store = open_store(settings.store)
+    store = open_store(settings)
     try:
         data = export_rdf(store, settings, args.format)
     except FeedUnavailable as err:
