@@ -27,6 +27,7 @@ import pyoxigraph as ox
 import rdflib.plugins.sparql
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.plugins.sparql.processor import prepareUpdate
 from rdflib.query import Result
 from rdflib.term import Node
 
@@ -127,7 +128,7 @@ class MemoryStore:
         defaults = default_graph if isinstance(default_graph, list) else [default_graph]
         for name in defaults if default_graph is not None else []:
             for triple in self.dataset.graph(_graph_id(name)):
-                view.default_context.add(triple)
+                view.default_graph.add(triple)
         for name in named_graphs or []:
             target = view.graph(_graph_id(name))
             for triple in self.dataset.graph(_graph_id(name)):
@@ -168,7 +169,7 @@ class MemoryStore:
 
     def update(self, update: str, *, base_iri: str | None = None) -> None:
         try:
-            self.dataset.update(update, base=base_iri)
+            self.dataset.update(prepareUpdate(update, base=base_iri))
         except Exception as err:
             if type(err).__name__ in ("ParseException", "ParseSyntaxException"):
                 raise SyntaxError(str(err)) from None
