@@ -263,9 +263,7 @@ def test_memory_backend_needs_a_snapshot(tmp_path: Path) -> None:
 
 def test_memory_store_is_the_rdflib_dataset() -> None:
     store = MemoryStore()
-    store.update(
-        "PREFIX : <https://example.org/> INSERT DATA { GRAPH :g { :a :b 1.50 } }"
-    )
+    store.update("PREFIX : <https://example.org/> INSERT DATA { GRAPH :g { :a :b 1.50 } }")
     (row,) = store.query("SELECT ?o { GRAPH ?g { ?s ?p ?o } }")
     assert row["o"].datatype.value == "http://www.w3.org/2001/XMLSchema#decimal"
     assert float(row["o"].value) == 1.5
