@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run build serve test test-slow lint typecheck browser clean
+.PHONY: setup run build serve test test-slow test-virtuoso lint typecheck browser clean
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ test: lint typecheck browser
 ## The slow suites (long rebuilds, large generated graphs); CI runs them after `make test`.
 test-slow: setup browser
 	$(BIN)/pytest -q -m slow || [ $$? -eq 5 ]  # 5: no slow test selected
+
+## The scale-out reference: the backend suite, the query catalogue and the traversals against
+## Virtuoso Open Source 7 on loopback. As root the suite installs virtuoso-opensource-7-bin from
+## Debian when it is missing (otherwise it skips and says why). CI runs it after test-slow.
+test-virtuoso: $(BIN)/kg
+	$(BIN)/pytest -q -m virtuoso tests/virtuoso tests/stores
 
 clean:
 	rm -rf .kg .pytest_cache .mypy_cache .ruff_cache

@@ -109,7 +109,7 @@ def store(request: pytest.FixtureRequest, built: Any) -> Iterator[GraphStore]:
         assert isinstance(remote, SparqlStore)
         remote.close()
     else:
-        settings = request.getfixturevalue("virtuoso_settings")
+        settings = request.getfixturevalue("sparql_settings")  # tests/virtuoso/conftest.py
         load_snapshot(settings, built.settings.snapshot_dir / NQUADS)
         remote = open_store(settings)
         yield remote

@@ -18,6 +18,7 @@ project assumes) and ``named-graph-uri`` with every query that does not name its
 from __future__ import annotations
 
 import io
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from itertools import islice
@@ -27,9 +28,14 @@ from typing import IO, Any
 import httpx
 import pyoxigraph as ox
 
+from kg.sparql_guard import inspect_query
 from kg.stores.base import Boolean, Solutions, StoreError, Triples
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+#: Canonical forms of booleans some servers keep as integers (Virtuoso answers "1"/"0").
+_BOOLEANS = {"1": "true", "0": "false"}
+_NOT_IN_BLANK_LABEL = re.compile(r"[^A-Za-z0-9_]")
 #: Triples per ``INSERT DATA`` request when no Graph Store endpoint is configured.
 UPDATE_CHUNK = 5_000
 _GRAPH_FORMATS = {
@@ -42,10 +48,9 @@ _GRAPH_FORMATS = {
     "application/n-quads": ox.RdfFormat.N_QUADS,
     "application/trig": ox.RdfFormat.TRIG,
 }
-_ACCEPT = (
-    "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
-    "application/rdf+xml;q=0.5"
-)
+#: What to ask for, by query form: servers such as Virtuoso answer in the first type listed.
+_ACCEPT_RESULTS = "application/sparql-results+json"
+_ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
 
 
 def term_from_json(binding: dict[str, Any]) -> Any:
@@ -58,12 +63,15 @@ def term_from_json(binding: dict[str, Any]) -> Any:
     value = binding["value"]
     if kind == "uri":
         return ox.NamedNode(value)
-    if kind == "bnode":
-        return ox.BlankNode(value)
+    if kind == "bnode":  # labels are local to an answer: make them valid ones (nodeID://b1)
+        return ox.BlankNode(_NOT_IN_BLANK_LABEL.sub("_", value))
     if kind in ("literal", "typed-literal"):  # "typed-literal": Virtuoso's pre-1.1 spelling
         if binding.get("xml:lang"):
             return ox.Literal(value, language=binding["xml:lang"])
-        return ox.Literal(value, datatype=ox.NamedNode(binding.get("datatype", _XSD_STRING)))
+        datatype = binding.get("datatype", _XSD_STRING)
+        if datatype == _XSD_BOOLEAN:
+            value = _BOOLEANS.get(value, value)
+        return ox.Literal(value, datatype=ox.NamedNode(datatype))
     if kind == "triple":
         inner = value
         return ox.Triple(
@@ -178,7 +186,9 @@ class SparqlStore:
 
     def _run(self, query: str, dataset: dict[str, list[str]] | None) -> Any:
         data: dict[str, Any] = {"query": query, **(dataset or {})}
-        response = self._post(self.query_url, data, headers={"Accept": _ACCEPT})
+        graph_shaped = inspect_query(query).form in ("CONSTRUCT", "DESCRIBE")
+        accept = _ACCEPT_GRAPH if graph_shaped else _ACCEPT_RESULTS
+        response = self._post(self.query_url, data, headers={"Accept": accept})
         media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type in ("application/sparql-results+json", "application/json"):
             document = response.json()
@@ -186,6 +196,8 @@ class SparqlStore:
                 return Boolean(document["boolean"])
             names = document["head"].get("vars", [])
             bindings = document["results"]["bindings"]
+            if names == ["__ASK_RETVAL"]:  # Virtuoso 7's ASK: one row, 1 or 0
+                return Boolean(bool(bindings) and bindings[0]["__ASK_RETVAL"]["value"] == "1")
             return Solutions(
                 names,
                 ([term_from_json(b[n]) if n in b else None for n in names] for b in bindings),
