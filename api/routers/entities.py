@@ -140,8 +140,9 @@ FORMAT_QUERY = Query(
 )
 
 
-@router.get(
+@router.api_route(
     "/id/{kind}/{key}",
+    methods=["GET", "HEAD"],  # HEAD: link checkers and crawlers ask before they fetch
     summary="Dereference an entity IRI <base>/id/{kind}/{key}",
     description="The entity's labels, types, outgoing and incoming links (with labels), "
     "provenance back to its source document and named graph, and a neighbourhood picture; "
@@ -156,8 +157,9 @@ def entity_by_path(
     return _answer(request, iri, format, {})
 
 
-@router.get(
+@router.api_route(
     "/entity",
+    methods=["GET", "HEAD"],
     summary="Describe any IRI the graph mentions",
     description="For resources outside the base, such as the GBF goals, targets and "
     "indicators (`http://metadata.cbd.int/kmgbf/…`) and the ontology's terms.",

@@ -361,3 +361,14 @@ def test_openapi_documents_the_routes(client: TestClient) -> None:
 def test_docstring_examples(name: str) -> None:
     failures, tried = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert failures == 0 and tried > 0
+
+
+def test_head_answers_like_get_without_a_body(client: TestClient) -> None:
+    path = "/id/activity/tehran-pow-2009-2010-7"
+    for accept in ("text/html", "text/turtle"):
+        head = client.head(path, headers={"accept": accept})
+        get = client.get(path, headers={"accept": accept})
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-type"] == get.headers["content-type"]
+    assert client.head("/id/activity/no-such-activity").status_code == 404
+    assert client.head("/entity", params={"iri": TARGET_3}).status_code == 200
