@@ -11,6 +11,13 @@ outcomes and 5-25 activities per workplan, 1-3 targets per outcome, 3-15 Parties
 Inverse pairs are asserted in both directions across documents (``hasActivity`` here,
 ``partOfWorkplan`` there), as real sources do. Synthetic keys start with ``gen-``.
 
+The output conforms to ``shapes/`` at every scale (no SHACL violation): every document has
+its title, seed file and UN symbol, every fact its ``mea:fromDocument`` and
+``mea:sourceLocator``, every amount a label, decision codes follow their convention's format
+and TSC support centres name their mandate. What the shapes only warn or inform about is
+kept on purpose, as real documents have it: indicator claims that are not in the GBF
+framework (Warning) and claimed titles that differ from the official ones (Info).
+
 Same ``seed`` and ``triples``, same bytes.
 
 >>> lines = list(generate(triples=3_000, seed=7))
@@ -49,6 +56,14 @@ M = str(MEA)
 
 #: The conventions synthetic work is done under (real agreement keys).
 CONVENTIONS = ("cbd", "basel", "rotterdam", "stockholm", "minamata", "cites", "unccd", "tehran")
+#: Decision codes in the format shapes/agreements.ttl checks (``decisionCodeFormat``); other
+#: conventions are not format-checked and keep ``<CONVENTION>-<meeting>/<number>``.
+DECISION_CODE_FORMATS = {
+    "basel": "BC-{cop}/{n}",
+    "rotterdam": "RC-{cop}/{n}",
+    "stockholm": "SC-{cop}/{n}",
+    "cbd": "{cop}/{n}",
+}
 #: Targets no synthetic outcome addresses, so coverage analysis has gaps to find.
 UNADDRESSED_TARGETS = frozenset({"16", "22"})
 CENTRE_CLASSES = ("RegionalCentre", "TSCSupportCentre", "InformationCentre", "Centre")
@@ -126,28 +141,35 @@ def _reference_lines(settings: Settings) -> Iterator[str]:
     from kg.snapshot import nquads_lines
 
     base = settings.base_iri
-    yield from nquads_lines(graph_iri(base, "ontology"), load_ontology(settings))
+    # Sorted: rdflib serialises in an order that can change within one process, and the
+    # output must be the same bytes for the same seed.
+    yield from sorted(nquads_lines(graph_iri(base, "ontology"), load_ontology(settings)))
     reference: dict[str, Graph] = {"gbf": gbf_graph(settings.data_dir / "reference")}
     reference["agreements"] = read_rdf(settings.data_dir / "reference" / "agreements.ttl")
     for name, graph in reference.items():
-        yield from nquads_lines(graph_iri(base, f"reference/{name}"), rebase(graph, base))
+        yield from sorted(nquads_lines(graph_iri(base, f"reference/{name}"), rebase(graph, base)))
 
 
-def _gbf(settings: Settings) -> tuple[list[str], dict[str, list[tuple[str, str, str]]]]:
-    """Target codes and, per target, its headline indicators as (iri, code, title)."""
+def _gbf(
+    settings: Settings,
+) -> tuple[list[str], dict[str, list[tuple[str, str, str]]], dict[str, tuple[str, str]]]:
+    """Target codes; per target, its headline indicators as (iri, code, title); and every
+    indicator of the monitoring framework by code, as (iri, title)."""
     import csv
 
     reference = settings.data_dir / "reference"
     with (reference / "gbf-goals-targets.csv").open(encoding="utf-8") as f:
         targets = [r["code"] for r in csv.DictReader(f) if r["kind"] == "target"]
     headline: dict[str, list[tuple[str, str, str]]] = {t: [] for t in targets}
+    indicators: dict[str, tuple[str, str]] = {}
     with (reference / "gbf-indicator-roles.csv").open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
+            indicators.setdefault(row["indicator_code"], (row["iri"], row["title_en"]))
             if row["role"] == "headline" and row["goal_or_target"] in headline:
                 headline[row["goal_or_target"]].append(
                     (row["iri"], row["indicator_code"], row["title_en"])
                 )
-    return targets, headline
+    return targets, headline, indicators
 
 
 def generate(*, triples: int, seed: int = 1, settings: Settings | None = None) -> Iterator[str]:
@@ -161,7 +183,7 @@ def generate(*, triples: int, seed: int = 1, settings: Settings | None = None) -
     def eid(kind: str, key: str) -> str:
         return f"{base}/id/{kind}/gen-{key}"
 
-    targets, headline = _gbf(settings)
+    targets, headline, indicators = _gbf(settings)
     addressable = [t for t in targets if t not in UNADDRESSED_TARGETS]
     # Some targets are far more popular than others, as in real workplans.
     weights = [1.0 / (1 + i % 7) for i in range(len(addressable))]
@@ -194,11 +216,13 @@ def generate(*, triples: int, seed: int = 1, settings: Settings | None = None) -
             w.label(meeting, f"{conv.upper()} COP{cop}")
             w.link(meeting, M + "meetingOf", agreement[conv])
             w.add(meeting, M + "meetingNumber", _lit(cop, datatype=_XSD + "integer"))
+            code_format = DECISION_CODE_FORMATS.get(conv, conv.upper() + "-{cop}/{n}")
             for n in range(1, 16):
                 decision = eid("decision", f"{conv}-{cop}-{n}")
+                code = code_format.format(cop=cop, n=n)
                 w.typed(decision, "Decision")
-                w.label(decision, f"Decision {conv.upper()}-{cop}/{n}")
-                w.add(decision, M + "decisionCode", _lit(f"{conv.upper()}-{cop}/{n}"))
+                w.label(decision, f"Decision {code}")
+                w.add(decision, M + "decisionCode", _lit(code))
                 w.link(decision, M + "underAgreement", agreement[conv])
                 w.link(decision, M + "adoptedAt", meeting)
                 decisions[conv].append(decision)
@@ -214,6 +238,10 @@ def generate(*, triples: int, seed: int = 1, settings: Settings | None = None) -
         document = eid("document", key)
         w.typed(document, "Document")
         w.label(document, f"Workplan document {unit}")
+        # A source document: its printed title, seed file and UN symbol (shapes: provenance).
+        w.add(document, _DCTERMS + "title", _lit(f"Workplan document {unit}", lang="en"))
+        w.add(document, M + "sourceFile", _lit(f"gen-doc-{unit}.txt"))
+        w.add(document, M + "unSymbol", _lit(f"UNEP/GEN.{unit}/INF/1"))
         w.add(
             document, _DCTERMS + "date", _lit(f"{2010 + unit % 16}-01-15", datatype=_XSD + "date")
         )
@@ -228,9 +256,12 @@ def generate(*, triples: int, seed: int = 1, settings: Settings | None = None) -
             centre = eid("centre", f"centre-{centre_no}")
             served = rng.sample(countries, rng.randint(3, 15))
             centres[centre_no] = (centre, conv, served)
-            w.typed(centre, rng.choice(CENTRE_CLASSES))
+            centre_class = rng.choice(CENTRE_CLASSES)
+            w.typed(centre, centre_class)
             w.label(centre, f"{conv.upper()} regional centre {centre_no}")
             w.link(centre, M + "underAgreement", agreement[conv])
+            if centre_class == "TSCSupportCentre":  # designated by a decision (shape: tscMandate)
+                w.link(centre, M + "mandatedBy", decisions[conv][centre_no % len(decisions[conv])])
             w.link(centre, M + "hostedBy", rng.choice(organisations))
             for party in served:
                 w.link(centre, M + "serves", f"{base}/id/party/{party}")
@@ -272,6 +303,9 @@ def generate(*, triples: int, seed: int = 1, settings: Settings | None = None) -
                     else:
                         code, claimed_title = f"{target}.{rng.randint(2, 9)}", rng.choice(THEMES)
                         status = "NotInFramework"
+                        if code in indicators:  # a made-up code that happens to exist
+                            official, (iri, _title) = True, indicators[code]
+                            status = "TitleDiffers"
                     w.typed(claim, "IndicatorClaim")
                     w.label(claim, f"Outcome {o} claims indicator {code}")
                     w.add(claim, M + "claimedCode", _lit(code))
@@ -281,6 +315,7 @@ def generate(*, triples: int, seed: int = 1, settings: Settings | None = None) -
                     w.link(claim, M + "reconciliationStatus", M + status)
                     if official:
                         w.link(claim, M + "matchesIndicator", iri)
+                    provenance(claim, f"Section 4, outcome {o}, indicators")
             provenance(outcome, f"Section 4, outcome {o}")
 
         for a in range(1, rng.randint(5, 25) + 1):
@@ -315,6 +350,7 @@ def generate(*, triples: int, seed: int = 1, settings: Settings | None = None) -
             if rng.random() < 0.4:
                 amount = eid("amount", f"{key}-{a}")
                 w.typed(amount, "MonetaryAmount")
+                w.label(amount, f"Indicative budget of activity {unit}.{a}")
                 w.add(
                     amount,
                     M + "amount",
