@@ -4,4 +4,4 @@ Each module defines ``register(subparsers)``, adding its subcommands; ``kg.cli``
 in the order of :data:`MODULES`.
 """
 
-MODULES = ("kg.commands.graph", "kg.commands.export")
+MODULES = ("kg.commands.graph", "kg.commands.export", "kg.commands.bench")
