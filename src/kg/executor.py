@@ -10,19 +10,27 @@ sends its answer only once it is complete.
 Workers come from a ``forkserver`` so that forking never copies the server's threads.
 Each opens the configured backend itself (:func:`kg.stores.open_store`): an Oxigraph
 directory read-only, the memory backend's snapshot, or a client of the remote server.
+
+The server waits for an answer on its event loop (:meth:`QueryPool.run_async`): the worker's
+end of the pipe is watched like any socket, so a query costs no thread hand-off. Only what
+may block goes to a thread: starting a worker or waiting for one when all are busy, and
+reading an answer too big to read in one go. An answer's bytes travel as they are
+(``send_bytes``), not inside a pickle, so a big result is not copied twice more.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import multiprocessing
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import pyoxigraph as ox
 
 from kg.results import Answer, write_results
@@ -30,6 +38,9 @@ from kg.settings import Settings
 from kg.stores import GraphStore, open_store
 
 OK, BAD_QUERY, TIMEOUT, FAILED = "ok", "bad_query", "timeout", "failed"
+#: Answers up to this size travel in the pipe's first message, which arrives whole at once, so
+#: the event loop may read them itself; bigger ones follow as raw bytes, read in a thread.
+INLINE_BYTES = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -96,7 +107,23 @@ def _worker_main(conn: Connection, settings: Settings, location: str | None) -> 
         if path != opened:  # the server published a new store generation
             store = _open(settings, path)
             opened = path
-        conn.send(run_job(store, job))
+        _send_outcome(conn, run_job(store, job))
+
+
+def _send_outcome(conn: Connection, outcome: Outcome) -> None:
+    """Send ``outcome``: one message ``(outcome, None)`` when its answer is small; otherwise
+    ``(outcome without its body, body size)`` followed by the body's bytes as they are."""
+    answer = outcome.answer
+    if answer is None or len(answer.body) <= INLINE_BYTES:
+        conn.send((outcome, None))
+        return
+    conn.send((replace(outcome, answer=replace(answer, body=b"")), len(answer.body)))
+    conn.send_bytes(answer.body)
+
+
+def _with_body(outcome: Outcome, body: bytes) -> Outcome:
+    assert outcome.answer is not None
+    return replace(outcome, answer=replace(outcome.answer, body=body))
 
 
 class _Worker:
@@ -112,6 +139,34 @@ class _Worker:
         self.process.kill()
         self.process.join(timeout=5)
         self.conn.close()
+
+
+def _timed_out(timeout: float) -> Outcome:
+    return Outcome(TIMEOUT, message=f"The query ran out of time ({timeout:g} s)")
+
+
+def _worker_lost() -> Outcome:
+    return Outcome(FAILED, message="The query worker stopped unexpectedly")
+
+
+async def _readable(conn: Connection, timeout: float) -> bool:
+    """Wait on the running loop until ``conn`` has data (or EOF); False after ``timeout`` s."""
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    fd = conn.fileno()
+    loop.add_reader(fd, wake)
+    try:
+        await asyncio.wait_for(ready, timeout)
+    except TimeoutError:
+        return False
+    finally:
+        loop.remove_reader(fd)
+    return True
 
 
 class QueryPool:
@@ -144,6 +199,13 @@ class QueryPool:
     def switch(self, location: str) -> None:
         """Answer later jobs from the Oxigraph store at ``location`` (a new generation)."""
         self.store_path = location
+
+    def _take_idle(self) -> _Worker | None:
+        """An idle worker if there is one, without waiting or starting one."""
+        with self._ready:
+            if self._closed:
+                raise RuntimeError("the query pool is closed")
+            return self._idle.pop() if self._idle else None
 
     def _acquire(self) -> _Worker:
         with self._ready:
@@ -184,11 +246,39 @@ class QueryPool:
             remaining = max(0.0, timeout - (time.perf_counter() - started))
             if not worker.conn.poll(remaining):
                 self._discard(worker)
-                return Outcome(TIMEOUT, message=f"The query ran out of time ({timeout:g} s)")
-            outcome: Outcome = worker.conn.recv()
+                return _timed_out(timeout)
+            outcome, size = worker.conn.recv()
+            if size is not None:
+                outcome = _with_body(outcome, worker.conn.recv_bytes())
         except (EOFError, OSError, BrokenPipeError):
             self._discard(worker)
-            return Outcome(FAILED, message="The query worker stopped unexpectedly")
+            return _worker_lost()
+        self._release(worker)
+        return outcome
+
+    async def run_async(self, job: QueryJob, timeout: float) -> Outcome:
+        """:meth:`run` for an event loop: waits for the answer without a thread when a worker
+        is idle (the common case); otherwise runs :meth:`run` in a worker thread."""
+        started = time.perf_counter()
+        worker = self._take_idle()
+        if worker is None:  # starting a worker, or waiting for one, blocks
+            return await anyio.to_thread.run_sync(self.run, job, timeout)
+        try:
+            worker.conn.send((self.store_path, job))
+            remaining = max(0.0, timeout - (time.perf_counter() - started))
+            if not await _readable(worker.conn, remaining):
+                await anyio.to_thread.run_sync(self._discard, worker)
+                return _timed_out(timeout)
+            outcome, size = worker.conn.recv()  # one small message, already here whole
+            if size is not None:
+                body = await anyio.to_thread.run_sync(worker.conn.recv_bytes)
+                outcome = _with_body(outcome, body)
+        except (EOFError, OSError):
+            await anyio.to_thread.run_sync(self._discard, worker)
+            return _worker_lost()
+        except BaseException:  # cancelled: the worker may still be busy; stop it, off the loop
+            threading.Thread(target=self._discard, args=(worker,), daemon=True).start()
+            raise
         self._release(worker)
         return outcome
 
