@@ -152,7 +152,7 @@ def _load(config: BenchConfig, data: Path, figures: ScaleFigures) -> Any:
         store_dir = config.workdir / f"store-{config.triples}"
         if store_dir.exists():
             shutil.rmtree(store_dir)
-        stats = bulk_load_nquads(store_dir, data)
+        stats = bulk_load_nquads(store_dir, data, lenient=True)  # our own generated data
         store: Any = ox.Store(str(store_dir))
         figures.quads_loaded = stats.quads
     elif config.backend == "memory":

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.loader import bulk_load_nquads
 from kg.stores.base import StoreMissingError
 
 
@@ -23,12 +24,9 @@ def load_directory(store_dir: Path, nquads: Path) -> None:
     for stale in (building, retired):
         if stale.exists():
             shutil.rmtree(stale)
-    building.parent.mkdir(parents=True, exist_ok=True)
-    store = ox.Store(str(building))
-    store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-    store.optimize()
-    store.flush()
-    del store
+    # The snapshot is the build's own output, written from parsed and validated graphs, so
+    # the loader may skip re-validating it (lenient), and loads it in parallel parts.
+    bulk_load_nquads(building, nquads, lenient=True, optimize=True)
     if store_dir.exists():
         store_dir.rename(retired)
     building.rename(store_dir)
