@@ -19,6 +19,10 @@ MODULES = [
     "kg.results",
     "kg.informea",
     "kg.export_rdf",
+    "kg.loader",
+    "kg.stores.base",
+    "kg.stores.memory",
+    "kg.stores.sparql",
 ]
 
 
