@@ -38,9 +38,10 @@ from kg.settings import Settings
 from kg.stores import GraphStore, open_store
 
 OK, BAD_QUERY, TIMEOUT, FAILED = "ok", "bad_query", "timeout", "failed"
-#: Answers up to this size travel in the pipe's first message, which arrives whole at once, so
-#: the event loop may read them itself; bigger ones follow as raw bytes, read in a thread.
-INLINE_BYTES = 16 * 1024
+#: Answers up to this size travel in the pipe's first message: under 16 KiB, a message is
+#: written with one system call (``multiprocessing.connection``), so it arrives whole and the
+#: event loop may read it itself. Bigger ones follow as raw bytes, read in a thread.
+INLINE_BYTES = 8 * 1024
 
 
 @dataclass(frozen=True)
