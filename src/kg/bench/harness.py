@@ -88,6 +88,8 @@ def _consume(results: Any) -> int:
     """Read every row (or triple, or the boolean) of a query answer; return how many."""
     if isinstance(results, ox.QueryBoolean) or type(results).__name__ == "Boolean":
         return 1
+    if getattr(results, "type", None) == "ASK":  # an rdflib Result
+        return 1
     count = 0
     for row in results:
         for _ in row:
@@ -102,7 +104,7 @@ def time_mix(
     """p50/p95 (ms) of each query of the mix through ``run``, after one warm-up run; a query
     stops repeating once it has used ``budget`` seconds."""
     figures: dict[str, dict[str, float]] = {}
-    for name, (_kind, template) in QUERY_MIX.items():
+    for name, (_kind, _intent, template) in QUERY_MIX.items():
         query = template.replace("{activity}", activity)
         started = time.perf_counter()
         rows = _consume(run(query))
