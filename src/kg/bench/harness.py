@@ -36,6 +36,7 @@ import pyoxigraph as ox
 
 from kg.bench.mix import FIND_ACTIVITY, QUERY_MIX
 from kg.settings import Settings
+from kg.stores.base import is_boolean
 
 PHASES = ("load", "query", "shacl", "reason")
 
@@ -86,7 +87,7 @@ def _rss_mib(who: int = resource.RUSAGE_SELF) -> float:
 
 def _consume(results: Any) -> int:
     """Read every row (or triple, or the boolean) of a query answer; return how many."""
-    if isinstance(results, ox.QueryBoolean) or type(results).__name__ == "Boolean":
+    if is_boolean(results):
         return 1
     if getattr(results, "type", None) == "ASK":  # an rdflib Result
         return 1
