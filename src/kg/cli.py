@@ -96,9 +96,12 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from kg.service import check_serving
     from kg.stores import open_store
 
-    open_store(settings).query("ASK {}")  # fail early and clearly when nothing is built
+    # Fail early and clearly: settings no server can serve, or nothing built.
+    check_serving(settings)
+    open_store(settings).query("ASK {}")
     uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port)
     return EXIT_OK
 

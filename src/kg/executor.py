@@ -11,6 +11,14 @@ Workers come from a ``forkserver`` so that forking never copies the server's thr
 Each opens the configured backend itself (:func:`kg.stores.open_store`): an Oxigraph
 directory read-only, the memory backend's snapshot, or a client of the remote server.
 
+Serving from memory (``KG_SERVE_FROM=memory``), one more process, the *template*, loads the
+in-memory copy of the store once and then forks every worker from itself: a worker starts in
+milliseconds holding the whole graph, and the workers share its pages copy-on-write instead
+of each loading (seconds per million triples) and holding its own copy. The template is
+single-threaded when it forks, which is what makes forking it safe. The server hands it one
+end of each new worker's pipe over a Unix socket (``SCM_RIGHTS``), and kills a worker that
+misses its deadline by its process id.
+
 The server waits for an answer on its event loop (:meth:`QueryPool.run_async`): the worker's
 end of the pipe is watched like any socket, so a query costs no thread hand-off. Only what
 may block goes to a thread: starting a worker or waiting for one when all are busy, and
@@ -23,19 +31,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import os
+import signal
 import threading
 import time
 from dataclasses import dataclass, replace
+from multiprocessing import reduction
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import anyio.to_thread
 import pyoxigraph as ox
 
 from kg.results import Answer, write_results
 from kg.settings import Settings
-from kg.stores import GraphStore, open_store
+from kg.snapshot import NQUADS
+from kg.stores import GraphStore, StoreError, open_store
+from kg.stores.oxigraph import memory_copy
 
 OK, BAD_QUERY, TIMEOUT, FAILED = "ok", "bad_query", "timeout", "failed"
 #: Answers up to this size travel in the pipe's first message: under 16 KiB, a message is
@@ -94,9 +107,10 @@ def _open(settings: Settings, location: str | None) -> GraphStore:
     return open_store(settings, read_only=True, location=Path(location) if location else None)
 
 
-def _worker_main(conn: Connection, settings: Settings, location: str | None) -> None:
-    store = _open(settings, location)
-    opened = location
+def _answer_jobs(
+    conn: Connection, store: GraphStore, settings: Settings, opened: str | None
+) -> None:
+    """A worker's life: answer jobs from ``conn`` until the server closes it or says stop."""
     while True:
         try:
             item = conn.recv()
@@ -109,6 +123,38 @@ def _worker_main(conn: Connection, settings: Settings, location: str | None) -> 
             store = _open(settings, path)
             opened = path
         _send_outcome(conn, run_job(store, job))
+
+
+def _worker_main(conn: Connection, settings: Settings, location: str | None) -> None:
+    _answer_jobs(conn, _open(settings, location), settings, location)
+
+
+def _template_main(conn: Connection, settings: Settings) -> None:
+    """The template process: load the in-memory copy, then fork a worker for every pipe end
+    the server sends, answering with the worker's process id (or an error message)."""
+    try:
+        store: GraphStore = memory_copy(settings.store, settings.snapshot_dir / NQUADS)
+    except Exception as err:  # e.g. nothing built yet: the server reports it
+        conn.send(f"{type(err).__name__}: {err}")
+        return
+    conn.send("ready")
+    # Finished workers are reaped by the kernel (they are this process's children).
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    while True:
+        try:
+            fd = reduction.recv_handle(conn)
+        except (EOFError, OSError):
+            return
+        pid = os.fork()
+        if pid == 0:  # the worker
+            conn.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            try:
+                _answer_jobs(Connection(fd), store, settings, None)
+            finally:
+                os._exit(0)
+        os.close(fd)
+        conn.send(pid)
 
 
 def _send_outcome(conn: Connection, outcome: Outcome) -> None:
@@ -127,7 +173,17 @@ def _with_body(outcome: Outcome, body: bytes) -> Outcome:
     return replace(outcome, answer=replace(outcome.answer, body=body))
 
 
-class _Worker:
+class _Worker(Protocol):
+    """A process answering jobs over ``conn``; ``kill`` stops it at once."""
+
+    conn: Connection
+
+    def kill(self) -> None: ...
+
+
+class _SpawnedWorker:
+    """A worker started by the ``forkserver``; it opens the store itself."""
+
     def __init__(self, context: Any, settings: Settings, location: str | None) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(
@@ -137,6 +193,55 @@ class _Worker:
         child.close()
 
     def kill(self) -> None:
+        self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class _ForkedWorker:
+    """A worker forked by the :class:`_Template`, holding its in-memory store."""
+
+    def __init__(self, conn: Connection, pid: int) -> None:
+        self.conn, self.pid = conn, pid
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        self.conn.close()
+
+
+class _Template:
+    """The process that holds the in-memory store and forks workers from it."""
+
+    def __init__(self, context: Any, settings: Settings) -> None:
+        self.conn, child = context.Pipe()  # duplex: a Unix socket, so it can carry pipe ends
+        self.process = context.Process(
+            target=_template_main, args=(child, settings), daemon=True, name="kg-template"
+        )
+        self.process.start()
+        child.close()
+        self._lock = threading.Lock()
+        try:
+            status = self.conn.recv()  # waits while the copy loads
+        except EOFError:
+            status = "the process loading the in-memory store stopped"
+        if status != "ready":
+            self.close()
+            raise StoreError(f"cannot serve from memory: {status}")
+
+    def fork_worker(self, context: Any) -> _ForkedWorker:
+        ours, theirs = context.Pipe()
+        with self._lock:
+            try:
+                reduction.send_handle(self.conn, theirs.fileno(), self.process.pid)
+                pid = self.conn.recv()
+            except (EOFError, OSError) as err:
+                raise StoreError("the process holding the in-memory store stopped") from err
+            finally:
+                theirs.close()
+        return _ForkedWorker(ours, pid)
+
+    def close(self) -> None:
         self.process.kill()
         self.process.join(timeout=5)
         self.conn.close()
@@ -193,9 +298,19 @@ class QueryPool:
         self._count = 0
         self._ready = threading.Condition()
         self._closed = False
+        self._template = (
+            _Template(self._context, settings)
+            if settings.backend == "oxigraph" and settings.serve_from == "memory"
+            else None
+        )
         for _ in range(max(0, min(min_workers, self.max_workers))):
-            self._idle.append(_Worker(self._context, settings, location))
+            self._idle.append(self._start_worker())
             self._count += 1
+
+    def _start_worker(self) -> _Worker:
+        if self._template is not None:
+            return self._template.fork_worker(self._context)
+        return _SpawnedWorker(self._context, self.settings, self.store_path)
 
     def switch(self, location: str) -> None:
         """Answer later jobs from the Oxigraph store at ``location`` (a new generation)."""
@@ -220,7 +335,7 @@ class QueryPool:
                     break
                 self._ready.wait()
         try:
-            return _Worker(self._context, self.settings, self.store_path)
+            return self._start_worker()
         except BaseException:
             with self._ready:
                 self._count -= 1
@@ -292,3 +407,5 @@ class QueryPool:
             with contextlib.suppress(OSError):
                 worker.conn.send(None)
             worker.kill()
+        if self._template is not None:
+            self._template.close()

@@ -9,6 +9,9 @@ points the workers at it. Workers therefore only ever read directories nobody wr
 Oxigraph leaves reading under a writer undefined (RECIPES.md). Old generations are removed
 once two newer ones exist.
 
+Serving from memory (``KG_SERVE_FROM=memory``): the workers answer from an in-memory copy
+of the store (:mod:`kg.executor`), so the server is read-only.
+
 Other backends (``KG_BACKEND``): with ``sparql`` the remote server is the one store, so a
 write is sent there and the workers see it at once; the ``memory`` backend is a private copy
 per process and serves read-only.
@@ -27,9 +30,31 @@ from kg.describe import graph_counts
 from kg.executor import QueryPool
 from kg.settings import Settings
 from kg.stores import GraphStore, StoreError, open_store
+from kg.stores.oxigraph import mark_changed
 
 T = TypeVar("T")
 KEEP_GENERATIONS = 3
+
+
+def check_serving(settings: Settings) -> None:
+    """Raise :class:`StoreError`, saying what to change, for settings no server can serve."""
+    writable = settings.write_token is not None
+    if writable and settings.backend == "memory":
+        raise StoreError(
+            "KG_BACKEND=memory serves read-only: unset KG_WRITE_TOKEN, or use the "
+            "oxigraph or sparql backend for writes"
+        )
+    if settings.serve_from == "memory":
+        if settings.backend != "oxigraph":
+            raise StoreError(
+                f"KG_SERVE_FROM=memory applies to the oxigraph backend, not "
+                f"KG_BACKEND={settings.backend}"
+            )
+        if writable:
+            raise StoreError(
+                "KG_SERVE_FROM=memory serves read-only: unset KG_WRITE_TOKEN, or serve "
+                "from disk for writes"
+            )
 
 
 class GraphService:
@@ -42,11 +67,7 @@ class GraphService:
         self._generation = 0
         self._generations_dir = settings.store.with_name(settings.store.name + ".generations")
         self._checkpoints = settings.backend == "oxigraph" and self.writable
-        if self.writable and settings.backend == "memory":
-            raise StoreError(
-                "KG_BACKEND=memory serves read-only: unset KG_WRITE_TOKEN, or use the "
-                "oxigraph or sparql backend for writes"
-            )
+        check_serving(settings)
         self.store: GraphStore
         worker_path: str | None = None
         if self._checkpoints:
@@ -88,6 +109,7 @@ class GraphService:
         with self._write_lock:
             result = change(self.store)
             if self._checkpoints:
+                mark_changed(self.settings.store)  # the snapshot no longer equals the store
                 self.pool.switch(self._checkpoint())
             self.counts = graph_counts(self.store)
         return result
