@@ -102,7 +102,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     # Fail early and clearly: settings no server can serve, or nothing built.
     check_serving(settings)
     open_store(settings).query("ASK {}")
-    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        access_log=settings.access_log,
+    )
     return EXIT_OK
 
 

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     queries_dir: Path = PROJECT_ROOT / "queries"
     host: str = "127.0.0.1"
     port: int = 8000
+    #: One line per request on standard output (uvicorn's access log); off saves ~0.2 ms a
+    #: request where a reverse proxy already logs.
+    access_log: bool = True
     #: Server-side ceiling of a query's run time, in seconds; a request may only lower it.
     query_timeout: float = 30.0
     #: Most rows (or triples) an answer returns; a capped answer says so in a header.
