@@ -145,31 +145,65 @@ def _capped(solutions: Iterator[Any], max_rows: int) -> tuple[list[Any], bool]:
     return rows[:max_rows], len(rows) > max_rows
 
 
+class _Fragments(dict[Any, str]):
+    """Each distinct term's written form, computed once: a page of results repeats its terms
+    (the same indicator, the same type) many times, and writing a term in Python costs more
+    than finding it in a dict. Rows are read by position, which is cheaper than by name."""
+
+    def __init__(self, write: Any) -> None:
+        super().__init__()
+        self.write = write
+
+    def __missing__(self, term: Any) -> str:
+        text = self[term] = self.write(term)
+        return text
+
+
+def _json_fragment(term: Any) -> str:
+    return json.dumps(_json_term(term), ensure_ascii=False, separators=(",", ":"))
+
+
 def _select(results: Any, media_type: str, max_rows: int) -> Answer:
     names = [v.value for v in results.variables]
     rows, truncated = _capped(iter(results), max_rows)
     if media_type in ("application/sparql-results+json", "application/json"):
-        bindings = [{n: _json_term(row[n]) for n in names if row[n] is not None} for row in rows]
-        document = {"head": {"vars": names}, "results": {"bindings": bindings}}
-        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        json_terms = _Fragments(_json_fragment)
+        keys = [json.dumps(n, ensure_ascii=False) + ":" for n in names]
+        bindings = ",".join(
+            "{"
+            + ",".join(
+                key + json_terms[term]
+                for key, term in zip(keys, row, strict=True)
+                if term is not None
+            )
+            + "}"
+            for row in rows
+        )
+        head = json.dumps({"vars": names}, ensure_ascii=False, separators=(",", ":"))
+        body = f'{{"head":{head},"results":{{"bindings":[{bindings}]}}}}'.encode()
     elif media_type in ("application/sparql-results+xml", "application/xml"):
+        xml_terms = _Fragments(_xml_term)
+        opens = [f"<binding name={quoteattr(n)}>" for n in names]
         parts = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
         parts.append("<head>" + "".join(f"<variable name={quoteattr(n)}/>" for n in names))
         parts.append("</head><results>")
         for row in rows:
             parts.append("<result>")
-            for n in names:
-                if row[n] is not None:
-                    parts.append(f"<binding name={quoteattr(n)}>{_xml_term(row[n])}</binding>")
+            for start, term in zip(opens, row, strict=True):
+                if term is not None:
+                    parts.append(start + xml_terms[term] + "</binding>")
             parts.append("</result>")
         parts.append("</results></sparql>\n")
         body = "".join(parts).encode()
     elif media_type == "text/csv":
-        lines = [",".join(names)] + [",".join(_csv_value(row[n]) for n in names) for row in rows]
+        csv_terms = _Fragments(_csv_value)
+        lines = [",".join(names)]
+        lines += [",".join("" if t is None else csv_terms[t] for t in row) for row in rows]
         body = ("\r\n".join(lines) + "\r\n").encode()
     elif media_type == "text/tab-separated-values":
+        tsv_terms = _Fragments(_tsv_value)
         lines = ["\t".join(f"?{n}" for n in names)]
-        lines += ["\t".join(_tsv_value(row[n]) for n in names) for row in rows]
+        lines += ["\t".join("" if t is None else tsv_terms[t] for t in row) for row in rows]
         body = ("\n".join(lines) + "\n").encode()
     else:
         raise ValueError(f"cannot write SELECT results as {media_type}")
