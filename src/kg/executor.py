@@ -272,6 +272,9 @@ async def _readable(conn: Connection, timeout: float) -> bool:
         return False
     finally:
         loop.remove_reader(fd)
+        # uvloop makes a watched descriptor non-blocking and leaves it so; a big answer's
+        # body is then read in a thread with blocking reads.
+        os.set_blocking(fd, True)
     return True
 
 

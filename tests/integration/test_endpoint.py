@@ -13,6 +13,7 @@ import httpx
 import pytest
 from rdflib import Graph
 
+from kg.executor import INLINE_BYTES
 from tests.support import live_server
 
 COUNT_SERVED = "SELECT (COUNT(*) AS ?n) WHERE { ?p <https://w3id.org/mea-kg/ontology#servedBy> ?c }"
@@ -119,6 +120,19 @@ def test_row_cap_is_flagged_in_a_header(server: str) -> None:
     assert len(r.text.strip().splitlines()) == 51  # header + 50 rows
     small = sparql(server, COUNT_SERVED)
     assert "x-sparql-maxrows" not in small.headers
+
+
+def test_answers_bigger_than_one_pipe_message_arrive_whole(server: str) -> None:
+    """The worker sends a big answer's body apart from its outcome, read in a thread: the
+    pipe must still be in blocking mode after the event loop watched it (uvloop leaves it
+    non-blocking)."""
+    # One row, but bigger than a socket's buffer: the worker writes it in several goes.
+    query = "SELECT (GROUP_CONCAT(STR(?s)) AS ?all) WHERE { ?s ?p ?o }"
+    for _ in range(3):  # each worker at least once
+        r = sparql(server, query, accept="application/sparql-results+json")
+        assert r.status_code == 200, r.text
+        assert len(r.content) > 50 * INLINE_BYTES
+        assert r.json()["results"]["bindings"][0]["all"]["value"].count("https://") > 5000
 
 
 @pytest.mark.parametrize(
