@@ -50,6 +50,7 @@ In a store, the entailments go to a named graph of their own:
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -370,52 +371,105 @@ def _union(pattern: str) -> str:
     return f"{{ {{ {pattern} }} UNION {{ GRAPH ?g {{ {pattern} }} }} }}"
 
 
-def _read_asserted(store: ox.Store, rules: Rules) -> tuple[ByPredicate, bool]:
+#: One read of the asserted data: ``("class", class)`` for the subjects typed with a class
+#: (rdf:type read one class at a time), ``("predicate", predicate)`` for a predicate's pairs.
+ReadTask = tuple[str, str]
+
+
+def _read_tasks(rules: Rules) -> list[ReadTask]:
+    """The reads the rules need: the predicates and classes they mention, and no more."""
+    rdf_type = str(rules.rdf_type)
+    predicates = set(map(str, rules.triggering_predicates | rules.derivable_predicates))
+    classes: list[str] = []
+    if not rules.types_by_property_axiom:  # otherwise every rdf:type triple may matter
+        classes = sorted(map(str, rules.typing_classes))
+        predicates.discard(rdf_type)
+    return [("class", c) for c in classes] + [("predicate", p) for p in sorted(predicates)]
+
+
+def _fetch(store: ox.Store, task: ReadTask) -> bytes:
+    """The answer to one read, serialised by Oxigraph (where nearly all of a read's time
+    goes: each term of the answer is looked up and decoded)."""
+    kind, name = task
+    if kind == "class":
+        answer: Any = store.query(f"SELECT ?s WHERE {_union(f'?s a {name}')}")
+        return bytes(answer.serialize(format=ox.QueryResultsFormat.TSV))
+    answer = store.query(f"CONSTRUCT {{ ?s {name} ?o }} WHERE {_union(f'?s {name} ?o')}")
+    return bytes(answer.serialize(format=ox.RdfFormat.N_TRIPLES))
+
+
+def _parse(task: ReadTask, raw: bytes) -> tuple[Pairs, bool]:
+    """The pairs in the answer ``raw`` to ``task``, and whether it may hold a blank node (or a
+    triple term)."""
+    kind, name = task
+    data = raw.decode()
+    if kind == "class":
+        lines = data.split("\n")
+        return {(intern(s), name) for s in lines[1:] if s}, "_:" in data
+    # One triple a line, " .\n" only at line ends (N-Triples escapes newlines).
+    lines = data.split(" .\n")
+    lines.pop()
+    skip = len(name) + 1
+    pairs = set()
+    for line in lines:
+        s, _, rest = line.partition(" ")
+        pairs.add((intern(s), intern(rest[skip:])))
+    return pairs, "_:" in data or "<<" in data
+
+
+_READER: ox.Store | None = None
+
+
+def _open_reader(path: str) -> None:
+    global _READER
+    _READER = ox.Store.read_only(path)
+
+
+def _fetch_in_reader(task: ReadTask) -> tuple[ReadTask, bytes]:
+    assert _READER is not None
+    return task, _fetch(_READER, task)
+
+
+def _read_asserted(
+    store: ox.Store, rules: Rules, *, store_path: str | None = None, workers: int = 1
+) -> tuple[ByPredicate, bool]:
     """The asserted pairs the rules can use or entail, terms in N-Triples syntax, and
     whether any answer may hold a blank node (or a triple term).
 
-    Reading is what costs in a store (each term of an answer is looked up and decoded), so
-    only the predicates and classes the rules mention are read, one query each, with the
-    constant left out of the answer: ``rdf:type`` triples one class at a time, as SPARQL TSV
-    results (https://www.w3.org/TR/sparql11-results-csv-tsv/) of the subject alone; other
-    predicates one at a time, as N-Triples (TSV would abbreviate some literals). Terms are
-    interned: a node in many triples is then one string in memory, compared by identity.
+    Reading is what costs in a store, so only the predicates and classes the rules mention
+    are read, one query each, with the constant left out of the answer: ``rdf:type`` triples
+    one class at a time, as SPARQL TSV results
+    (https://www.w3.org/TR/sparql11-results-csv-tsv/) of the subject alone; other predicates
+    one at a time, as N-Triples (TSV would abbreviate some literals). Terms are interned: a
+    node in many triples is then one string in memory, compared by identity.
+
+    pyoxigraph holds the GIL while it evaluates a query, so threads do not help; given the
+    directory of an on-disk store (``store_path``), ``workers`` processes each open it
+    read-only and answer a share of the reads, while this process parses the answers.
     """
-    asserted: ByPredicate = {}
-    rdf_type = str(rules.rdf_type)
-    predicates = set(map(str, rules.triggering_predicates | rules.derivable_predicates))
-    if rules.types_by_property_axiom:
-        classes: list[str] = []
-    else:
-        classes = sorted(map(str, rules.typing_classes))
-        predicates.discard(rdf_type)
-    typed: Pairs = set()
-    blank = False
-    for cls in classes:
-        answer: Any = store.query(f"SELECT ?s WHERE {_union(f'?s a {cls}')}")
-        data = answer.serialize(format=ox.QueryResultsFormat.TSV).decode()
-        blank = blank or "_:" in data
-        lines = data.split("\n")
-        typed.update((intern(s), cls) for s in lines[1:] if s)
-    if typed:
-        asserted[rdf_type] = typed
-    for predicate in sorted(predicates):
-        answer = store.query(
-            f"CONSTRUCT {{ ?s {predicate} ?o }} WHERE {_union(f'?s {predicate} ?o')}"
+    tasks = _read_tasks(rules)
+    answers: Iterable[tuple[ReadTask, bytes]]
+    pool = None
+    if store_path is not None and workers > 1 and len(tasks) > 1:
+        pool = multiprocessing.get_context("forkserver").Pool(
+            workers, initializer=_open_reader, initargs=(store_path,)
         )
-        data = answer.serialize(format=ox.RdfFormat.N_TRIPLES).decode()
-        blank = blank or "_:" in data or "<<" in data
-        # One triple a line, " .\n" only at line ends (N-Triples escapes newlines).
-        lines = data.split(" .\n")
-        lines.pop()
-        skip = len(predicate) + 1
-        pairs = set()
-        for line in lines:
-            s, _, rest = line.partition(" ")
-            pairs.add((intern(s), intern(rest[skip:])))
-        if pairs:
-            asserted[predicate] = pairs
-    return asserted, blank
+        answers = pool.imap_unordered(_fetch_in_reader, tasks)
+    else:
+        answers = ((task, _fetch(store, task)) for task in tasks)
+    asserted: defaultdict[str, Pairs] = defaultdict(set)
+    blank = False
+    try:
+        for task, raw in answers:
+            pairs, may_be_blank = _parse(task, raw)
+            blank = blank or may_be_blank
+            if pairs:
+                key = str(rules.rdf_type) if task[0] == "class" else task[1]
+                asserted[key] |= pairs
+    finally:
+        if pool is not None:
+            pool.terminate()
+    return dict(asserted), blank
 
 
 def _ox_term(text: str) -> Any:
@@ -513,7 +567,12 @@ class _Writer:
 
 
 def materialise_in_store(
-    store: Any, ontology_graph: Graph, *, into_graph: str, workers: int | None = None
+    store: Any,
+    ontology_graph: Graph,
+    *,
+    into_graph: str,
+    workers: int | None = None,
+    store_path: str | None = None,
 ) -> int:
     """Materialise the entailments ``ontology_graph`` declares over the data in ``store``
     into the named graph ``into_graph``; return how many triples were inferred.
@@ -525,7 +584,8 @@ def materialise_in_store(
     (:func:`kg.inputs.load_ontology` does) if they can be classes of the data.
 
     On a ``pyoxigraph.Store`` the asserted triples the rules can use are read with one query
-    per predicate and class (see :func:`_read_asserted`), the closure is computed by
+    per predicate and class (see :func:`_read_asserted`; from ``workers`` processes when
+    ``store_path``, the store's directory, is given), the closure is computed by
     :func:`closure_rounds` on N-Triples strings (cheap to hash), and each round's entailments
     are bulk-loaded from ``workers`` threads (default: one per core) while the next round
     runs. Other :class:`kg.stores.GraphStore` backends are read with ``quads_for_pattern``
@@ -537,9 +597,12 @@ def materialise_in_store(
     if not isinstance(store, ox.Store):
         return _materialise_generic(store, ontology_graph, graph_term)
     rules = Rules.from_ontology(ontology_graph, convert=nt_term)
-    asserted, blank = _read_asserted(store, rules)
+    workers = workers or os.cpu_count() or 2
+    if store_path is not None:
+        store.flush()  # the readers open the directory: they see what is on disk
+    asserted, blank = _read_asserted(store, rules, store_path=store_path, workers=workers)
     blank = blank or "_:" in repr(rules)  # derived terms come from the data and the rules
-    writer = _Writer(store, into_graph, workers or os.cpu_count() or 2, blank=blank)
+    writer = _Writer(store, into_graph, workers, blank=blank)
     try:
         inferred = closure_rounds(rules, asserted, on_round=writer.write)
     except BaseException:

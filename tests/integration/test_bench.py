@@ -45,6 +45,11 @@ def test_every_phase_is_measured_on_oxigraph(tmp_path: Path) -> None:
     assert scale["load_triples_per_s"] > 0
     assert set(scale["queries"]) == set(QUERY_MIX)
     assert all(q["rows"] > 0 and q["p50_ms"] > 0 for q in scale["queries"].values())
+    # The in-memory copy (what serving from memory loads) answers every query alike.
+    assert scale["memory_load_triples_per_s"] > 0
+    assert {n: q["rows"] for n, q in scale["memory_queries"].items()} == {
+        n: q["rows"] for n, q in scale["queries"].items()
+    }
     assert scale["shacl_violations"] == 0, scale["notes"]  # the generator's data conform
     assert scale["inferred"] > 1000
     assert scale["peak_rss_mib"] > 0 and scale["baselines"] == {}

@@ -185,10 +185,15 @@ def test_in_store_keeps_literals_and_blank_nodes_exactly(tmp_path) -> None:  # t
     assert (blank, ox.NamedNode(str(RDF.type)), ox.NamedNode("urn:x:Item")) in inferred
 
 
-def test_in_store_rerun_replaces_the_graph(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    store = ox.Store(str(tmp_path / "store"))
+@pytest.mark.parametrize("readers", ["in process", "processes"])
+def test_in_store_rerun_replaces_the_graph(tmp_path, readers: str) -> None:  # type: ignore[no-untyped-def]
+    """A rerun empties the graph first; reader processes must see it emptied (else they
+    would read the last run's entailments as data)."""
+    path = str(tmp_path / "store")
+    store = ox.Store(path)
+    read = {"store_path": path, "workers": 2} if readers == "processes" else {}
     store.load(b"<urn:x:g> { <urn:x:rex> a <urn:x:Dog> . }", format=ox.RdfFormat.TRIG)
-    assert materialise_in_store(store, _animals(), into_graph=INFERRED) == 2
+    assert materialise_in_store(store, _animals(), into_graph=INFERRED, **read) == 2
     store.remove(
         ox.Quad(
             ox.NamedNode("urn:x:rex"),
@@ -198,7 +203,7 @@ def test_in_store_rerun_replaces_the_graph(tmp_path) -> None:  # type: ignore[no
         )
     )
     store.load(b"<urn:x:g> { <urn:x:rex> a <urn:x:Mammal> . }", format=ox.RdfFormat.TRIG)
-    assert materialise_in_store(store, _animals(), into_graph=INFERRED) == 1
+    assert materialise_in_store(store, _animals(), into_graph=INFERRED, **read) == 1
     assert {o.value for _, _, o in _graph(store)} == {"urn:x:Animal"}
 
 
@@ -230,12 +235,16 @@ def test_in_store_on_the_built_seed_graph_equals_the_build(built, tmp_path) -> N
     }
 
 
-@pytest.mark.parametrize("min_load", [_reason._MIN_LOAD, 500])
+@pytest.mark.parametrize(
+    ("min_load", "readers"),
+    [(_reason._MIN_LOAD, "in process"), (500, "in process"), (500, "processes")],
+)
 def test_in_store_equals_the_engine_on_a_generated_10k_graph(  # type: ignore[no-untyped-def]
-    tmp_path, monkeypatch, min_load
+    tmp_path, monkeypatch, min_load, readers
 ) -> None:
     """10k generated triples; with a small ``_MIN_LOAD`` the entailments are loaded round by
-    round from two threads, as at a million triples."""
+    round from two threads, as at a million triples; the data are read in this process or,
+    as ``kg bench`` does on disk, by two reader processes."""
     monkeypatch.setattr(_reason, "_MIN_LOAD", min_load)
     settings = Settings()
     data = "".join(generate(triples=10_000, seed=3, settings=settings))
@@ -243,7 +252,8 @@ def test_in_store_equals_the_engine_on_a_generated_10k_graph(  # type: ignore[no
     store.bulk_load(data.encode(), format=ox.RdfFormat.N_QUADS)
     ontology = load_ontology(settings)
 
-    count = materialise_in_store(store, ontology, into_graph=INFERRED, workers=2)
+    path = str(tmp_path / "store") if readers == "processes" else None
+    count = materialise_in_store(store, ontology, into_graph=INFERRED, workers=2, store_path=path)
 
     inferred = _graph(store)
     assert count == len(inferred) > 5_000

@@ -8,6 +8,9 @@ in the order that keeps each one honest:
 2. **load** them into the backend (for Oxigraph, :func:`kg.loader.bulk_load_nquads`); the
    figure is triples per second until the store answers queries;
 3. **query** the canonical mix (:mod:`kg.bench.mix`), every row read, p50/p95 of repeats;
+   then (Oxigraph only) **memory**: the same file bulk-loaded into an in-memory Oxigraph
+   store, as a server with ``KG_SERVE_FROM=memory`` does when it starts, and the mix again
+   on that copy;
 4. **shacl** — :func:`kg.validate_store.validate_store`, shapes compiled to SPARQL, in
    worker processes on the read-only store;
 5. **reason** — :func:`kg.reason.materialise_in_store`: the ontology's declared entailments
@@ -38,7 +41,7 @@ from kg.bench.mix import FIND_ACTIVITY, QUERY_MIX
 from kg.settings import Settings
 from kg.stores.base import is_boolean
 
-PHASES = ("load", "query", "shacl", "reason")
+PHASES = ("load", "query", "memory", "shacl", "reason")
 
 
 @dataclass
@@ -66,6 +69,10 @@ class ScaleFigures:
     load_s: float | None = None
     load_triples_per_s: float | None = None
     queries: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: The in-memory copy a server serving from memory loads (Oxigraph only).
+    memory_load_s: float | None = None
+    memory_load_triples_per_s: float | None = None
+    memory_queries: dict[str, dict[str, float]] = field(default_factory=dict)
     shacl_s: float | None = None
     shacl_findings: int | None = None
     shacl_violations: int | None = None
@@ -171,6 +178,23 @@ def _load(config: BenchConfig, data: Path, figures: ScaleFigures) -> Any:
     return store
 
 
+def _memory_copy(config: BenchConfig, data: Path, figures: ScaleFigures) -> None:
+    """Load ``data`` into an in-memory Oxigraph store the way :func:`kg.stores.oxigraph.
+    memory_copy` reads a snapshot, and time the mix on it."""
+    started = time.perf_counter()
+    memory = ox.Store()
+    memory.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS, lenient=True)
+    figures.memory_load_s = time.perf_counter() - started
+    figures.memory_load_triples_per_s = len(memory) / figures.memory_load_s
+    if "query" in config.phases:
+        figures.memory_queries = time_mix(
+            lambda q: memory.query(q, use_default_graph_as_union=True),
+            _activity(memory),
+            config.repeats,
+            config.budget,
+        )
+
+
 def _activity(store: Any) -> str:
     rows = list(store.query(FIND_ACTIVITY, use_default_graph_as_union=True))
     return rows[0]["a"].value if rows else "https://w3id.org/mea-kg/id/activity/none"
@@ -192,6 +216,8 @@ def run_scale(config: BenchConfig) -> ScaleFigures:
             config.budget,
         )
     figures.peak_rss_mib_loaded = _rss_mib()
+    if "memory" in config.phases and config.backend == "oxigraph":
+        _memory_copy(config, data, figures)
     ontology = Graph().parse(config.settings.ontology_dir / "mea.ttl")
     if "shacl" in config.phases:
         from kg.validate_store import validate_store
@@ -215,7 +241,15 @@ def run_scale(config: BenchConfig) -> ScaleFigures:
 
         into = config.settings.base_iri + "/graph/inferred"
         started = time.perf_counter()
-        figures.inferred = materialise_in_store(store, ontology, into_graph=into)
+        # On disk, the asserted data are read by worker processes from the directory.
+        store_path = (
+            str(config.workdir / f"store-{config.triples}")
+            if config.backend == "oxigraph"
+            else None
+        )
+        figures.inferred = materialise_in_store(
+            store, ontology, into_graph=into, workers=config.workers, store_path=store_path
+        )
         figures.reason_s = time.perf_counter() - started
     figures.peak_rss_mib = _rss_mib()
     figures.peak_rss_mib_workers = _rss_mib(resource.RUSAGE_CHILDREN)
@@ -348,6 +382,21 @@ def table(all_figures: list[ScaleFigures]) -> str:
             theirs = rdflib_queries.get(name, {})
             lines.append(
                 f"| query {name} (p50 / p95) | {q['p50_ms']:,.1f} / {q['p95_ms']:,.1f} ms "
+                f"| {_fmt(theirs.get('p50_ms'), ' ms')} "
+                f"| {_ratio(theirs.get('p50_ms'), q['p50_ms'])} |"
+            )
+        if f.memory_load_s is not None:
+            lines.append(
+                f"| load into memory (`KG_SERVE_FROM=memory`) | {_fmt(f.memory_load_s, ' s', 2)} "
+                f"({_fmt(f.memory_load_triples_per_s, '', 0)} triples/s) "
+                f"| {_baseline_cell('rdflib', rdflib, 'load_s', ' s', 2)} "
+                f"| {_ratio(rdflib.get('load_s'), f.memory_load_s)} |"
+            )
+        for name, q in f.memory_queries.items():
+            theirs = rdflib_queries.get(name, {})
+            lines.append(
+                f"| query {name}, in memory (p50 / p95) "
+                f"| {q['p50_ms']:,.1f} / {q['p95_ms']:,.1f} ms "
                 f"| {_fmt(theirs.get('p50_ms'), ' ms')} "
                 f"| {_ratio(theirs.get('p50_ms'), q['p50_ms'])} |"
             )

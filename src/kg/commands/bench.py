@@ -69,7 +69,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=120.0,
         help="seconds a baseline may take before it is skipped",
     )
-    p.add_argument("--phases", default="load,query,shacl,reason", help="comma-separated phases")
+    p.add_argument(
+        "--phases", default="load,query,memory,shacl,reason", help="comma-separated phases"
+    )
     p.add_argument("--no-baselines", action="store_true", help="skip rdflib and owlrl")
     p.add_argument("--workers", type=int, default=2, help="SHACL worker processes")
     p.add_argument(
