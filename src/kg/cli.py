@@ -108,6 +108,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host,
         port=args.port,
         access_log=settings.access_log,
+        # On a stop, requests still running get this long before they are cancelled (their
+        # workers are then killed), rather than holding the stop up until their deadline.
+        timeout_graceful_shutdown=5,
     )
     return EXIT_OK
 

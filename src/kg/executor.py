@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -55,6 +56,8 @@ OK, BAD_QUERY, TIMEOUT, FAILED = "ok", "bad_query", "timeout", "failed"
 #: written with one system call (``multiprocessing.connection``), so it arrives whole and the
 #: event loop may read it itself. Bigger ones follow as raw bytes, read in a thread.
 INLINE_BYTES = 8 * 1024
+#: prctl(2) option: the signal a process gets when its parent ends (Linux).
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,14 @@ def _worker_main(conn: Connection, settings: Settings, location: str | None) -> 
     _answer_jobs(conn, _open(settings, location), settings, location)
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent ends (``PR_SET_PDEATHSIG``), so that
+    stopping the template stops every worker it forked, busy or not."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _template_main(conn: Connection, settings: Settings) -> None:
     """The template process: load the in-memory copy, then fork a worker for every pipe end
     the server sends, answering with the worker's process id (or an error message)."""
@@ -147,6 +158,7 @@ def _template_main(conn: Connection, settings: Settings) -> None:
             return
         pid = os.fork()
         if pid == 0:  # the worker
+            _die_with_parent()
             conn.close()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             try:

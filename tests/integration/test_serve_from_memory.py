@@ -4,6 +4,7 @@ forked from the one in-memory copy, and a store changed after its build copied a
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -19,7 +20,7 @@ import httpx
 import pytest
 
 from kg.settings import PROJECT_ROOT
-from tests.support import live_server
+from tests.support import free_port, live_server
 
 QUERIES = sorted((PROJECT_ROOT / "queries").glob("*.rq"))
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -122,12 +123,23 @@ def test_a_cheap_query_is_not_held_up_by_heavy_ones(servers: tuple[str, str]) ->
     assert sum(timings) < 3.5
 
 
-def test_workers_are_forked_from_one_process_holding_the_copy(built) -> None:  # type: ignore[no-untyped-def]
-    """server -> forkserver -> the template -> three warm workers. Served from disk, the
-    workers are the forkserver's own children, one level higher."""
+def alive(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie, ended but not yet reaped, is not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_workers_are_forked_from_one_process_holding_the_copy_and_end_with_it(built) -> None:  # type: ignore[no-untyped-def]
+    """server -> forkserver -> the template -> three warm workers (served from disk, the
+    workers are the forkserver's own children, one level higher). When the server dies (killed,
+    so it cannot tidy up), they all end, a worker busy with a long query included."""
     env = memory_env(built.settings.store, built.settings.snapshot_dir, KG_QUERY_WORKERS="3")
+    port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", "serve", "--port", "0"],
+        [sys.executable, "-m", "kg.cli", "serve", "--port", str(port)],
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -145,9 +157,20 @@ def test_workers_are_forked_from_one_process_holding_the_copy(built) -> None:  #
                 break
             time.sleep(0.2)
         assert forked_by_template == [3], tree
+
+        def heavy() -> None:
+            with contextlib.suppress(httpx.HTTPError):
+                httpx.get(f"http://127.0.0.1:{port}/sparql", params={"query": HEAVY}, timeout=30)
+
+        threading.Thread(target=heavy, daemon=True).start()
+        time.sleep(1)  # a worker is now busy with it
     finally:
-        process.terminate()
+        process.kill()
         process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in tree) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in tree if alive(pid)]
 
 
 def test_writes_cannot_be_enabled_when_serving_from_memory(built) -> None:  # type: ignore[no-untyped-def]
