@@ -56,6 +56,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from sys import intern
 from typing import Any, TypeVar
 
@@ -417,7 +418,15 @@ def _parse(task: ReadTask, raw: bytes) -> tuple[Pairs, bool]:
     return pairs, "_:" in data or "<<" in data
 
 
+#: The smallest store (bytes on disk) worth reader processes: starting them costs about half
+#: a second, which a read of about 200k quads (some 60 MiB of store) wins back.
+_READERS_MIN_BYTES = 64 * 2**20
+
 _READER: ox.Store | None = None
+
+
+def _store_bytes(path: str) -> int:
+    return sum(f.stat().st_size for f in Path(path).iterdir() if f.is_file())
 
 
 def _open_reader(path: str) -> None:
@@ -444,13 +453,19 @@ def _read_asserted(
     node in many triples is then one string in memory, compared by identity.
 
     pyoxigraph holds the GIL while it evaluates a query, so threads do not help; given the
-    directory of an on-disk store (``store_path``), ``workers`` processes each open it
-    read-only and answer a share of the reads, while this process parses the answers.
+    directory of an on-disk store (``store_path``) big enough to be worth it, ``workers``
+    processes each open it read-only and answer a share of the reads, while this process
+    parses the answers.
     """
     tasks = _read_tasks(rules)
     answers: Iterable[tuple[ReadTask, bytes]]
     pool = None
-    if store_path is not None and workers > 1 and len(tasks) > 1:
+    if (
+        store_path is not None
+        and workers > 1
+        and len(tasks) > 1
+        and _store_bytes(store_path) >= _READERS_MIN_BYTES
+    ):
         pool = multiprocessing.get_context("forkserver").Pool(
             workers, initializer=_open_reader, initargs=(store_path,)
         )

@@ -186,9 +186,10 @@ def test_in_store_keeps_literals_and_blank_nodes_exactly(tmp_path) -> None:  # t
 
 
 @pytest.mark.parametrize("readers", ["in process", "processes"])
-def test_in_store_rerun_replaces_the_graph(tmp_path, readers: str) -> None:  # type: ignore[no-untyped-def]
+def test_in_store_rerun_replaces_the_graph(tmp_path, monkeypatch, readers: str) -> None:  # type: ignore[no-untyped-def]
     """A rerun empties the graph first; reader processes must see it emptied (else they
     would read the last run's entailments as data)."""
+    monkeypatch.setattr(_reason, "_READERS_MIN_BYTES", 0)
     path = str(tmp_path / "store")
     store = ox.Store(path)
     read = {"store_path": path, "workers": 2} if readers == "processes" else {}
@@ -253,6 +254,7 @@ def test_in_store_equals_the_engine_on_a_generated_10k_graph(  # type: ignore[no
     ontology = load_ontology(settings)
 
     path = str(tmp_path / "store") if readers == "processes" else None
+    monkeypatch.setattr(_reason, "_READERS_MIN_BYTES", 0)  # readers even for a small store
     count = materialise_in_store(store, ontology, into_graph=INFERRED, workers=2, store_path=path)
 
     inferred = _graph(store)
