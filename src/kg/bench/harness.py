@@ -252,7 +252,8 @@ def run_scale(config: BenchConfig) -> ScaleFigures:
         )
         figures.reason_s = time.perf_counter() - started
     figures.peak_rss_mib = _rss_mib()
-    figures.peak_rss_mib_workers = _rss_mib(resource.RUSAGE_CHILDREN)
+    # SHACL workers and reasoning's readers; none when neither phase ran.
+    figures.peak_rss_mib_workers = _rss_mib(resource.RUSAGE_CHILDREN) or None
     return figures
 
 
@@ -407,7 +408,7 @@ def table(all_figures: list[ScaleFigures]) -> str:
             f"| reasoning ({_fmt(f.inferred, '', 0)} inferred) | {_fmt(f.reason_s, ' s', 1)} "
             f"| {_baseline_cell('owlrl', owl, 'reason_s', ' s', 1)} "
             f"| {_ratio(owl.get('reason_s'), f.reason_s)} |",
-            f"| peak RSS: loaded and queried / overall / SHACL workers | {rss} "
+            f"| peak RSS: loaded and queried / overall / largest worker process | {rss} "
             f"| rdflib {_fmt(rdflib.get('peak_rss_mib'), ' MiB', 0)} | - |",
         ]
         lines += [f"\n_{note}_" for note in f.notes]
