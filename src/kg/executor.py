@@ -156,9 +156,12 @@ def _template_main(conn: Connection, settings: Settings) -> None:
             fd = reduction.recv_handle(conn)
         except (EOFError, OSError):
             return
+        template = os.getpid()
         pid = os.fork()
         if pid == 0:  # the worker
             _die_with_parent()
+            if os.getppid() != template:  # the template ended before the request took hold
+                os._exit(0)
             conn.close()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             try:
