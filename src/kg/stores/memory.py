@@ -141,7 +141,7 @@ class MemoryStore:
         pattern = (to_rdflib(subject), to_rdflib(predicate), to_rdflib(object))
         graphs: Iterable[Graph]
         if graph_name is None:
-            graphs = self.dataset.contexts()
+            graphs = self.dataset.graphs()
         else:
             graphs = [self.dataset.graph(_graph_id(graph_name))]
         for graph in graphs:
@@ -150,7 +150,7 @@ class MemoryStore:
                 yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), name)
 
     def _named(self) -> Iterator[Graph]:
-        for graph in self.dataset.contexts():
+        for graph in self.dataset.graphs():
             if graph.identifier != DATASET_DEFAULT_GRAPH_ID and len(graph):
                 yield graph
 
@@ -160,10 +160,10 @@ class MemoryStore:
 
     def contains_named_graph(self, graph_name: Any) -> bool:
         name = to_rdflib(graph_name)
-        return any(graph.identifier == name for graph in self.dataset.contexts())
+        return any(graph.identifier == name for graph in self.dataset.graphs())
 
     def __len__(self) -> int:
-        return sum(len(graph) for graph in self.dataset.contexts())
+        return sum(len(graph) for graph in self.dataset.graphs())
 
     # -- writing -----------------------------------------------------------------------------
 
