@@ -146,6 +146,7 @@ async def _answer_query(request: Request, query: str, params: dict[str, list[str
         default_graphs=tuple(default) if default else None,
         named_graphs=tuple(named) if named else None,
         base_iri=str(request.url.replace(query="")),
+        limit=inspection.limit,
     )
     outcome = await service.pool.run_async(job, timeout)
     if outcome.status == OK and outcome.answer is not None:

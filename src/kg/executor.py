@@ -72,6 +72,8 @@ class QueryJob:
     named_graphs: tuple[str, ...] | None = None
     #: Against which relative IRIs in the query resolve (the endpoint's URL).
     base_iri: str | None = None
+    #: The query's own outermost LIMIT, when it has one (:mod:`kg.sparql_guard`).
+    limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ def run_job(store: GraphStore, job: QueryJob) -> Outcome:
         options.setdefault("default_graph", [])
     try:
         results = store.query(job.query, **options)
-        answer = write_results(results, job.media_type, max_rows=job.max_rows)
+        answer = write_results(results, job.media_type, max_rows=job.max_rows, limit=job.limit)
     except SyntaxError as err:
         return Outcome(BAD_QUERY, message=f"SPARQL syntax error: {str(err).splitlines()[0]}")
     except ValueError as err:  # e.g. an IRI that is not valid, or an unsupported format

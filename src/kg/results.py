@@ -1,7 +1,9 @@
 """Writing query results in the standard formats, stopping at a row cap.
 
 Oxigraph serialises whole result sets; a public endpoint must stop at a row cap and say so,
-so SELECT results are written here from the solution iterator:
+so SELECT results are written here from the solution iterator (unless the query's own
+``LIMIT`` already keeps the answer within the cap: then Oxigraph's serialiser, several times
+faster, writes it):
 
 * SPARQL 1.1 Query Results JSON — https://www.w3.org/TR/sparql11-results-json/
 * SPARQL Query Results XML — https://www.w3.org/TR/rdf-sparql-XMLres/
@@ -68,7 +70,8 @@ class Answer:
 
     body: bytes
     media_type: str
-    rows: int = 0
+    #: Rows (or triples) written; ``None`` when Oxigraph wrote them and nobody counted.
+    rows: int | None = 0
     truncated: bool = False
 
 
@@ -234,9 +237,31 @@ def _graph(results: Any, media_type: str, max_rows: int) -> Answer:
     return Answer(body, media_type, rows=len(triples), truncated=truncated)
 
 
-def write_results(results: object, media_type: str, *, max_rows: int) -> Answer:
+#: Oxigraph's own writers for the SELECT media types.
+_OXIGRAPH_RESULTS_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "application/xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+
+
+def write_results(
+    results: object, media_type: str, *, max_rows: int, limit: int | None = None
+) -> Answer:
     """Serialise a store's query ``results`` as ``media_type``, at most ``max_rows``
-    rows/triples."""
+    rows/triples. ``limit`` is the query's own outermost LIMIT, if any: an Oxigraph SELECT
+    answer bounded by it within ``max_rows`` is written by Oxigraph."""
+    if (
+        limit is not None
+        and limit <= max_rows
+        and isinstance(results, ox.QuerySolutions)
+        and media_type in _OXIGRAPH_RESULTS_FORMATS
+    ):
+        body = results.serialize(format=_OXIGRAPH_RESULTS_FORMATS[media_type])
+        return Answer(bytes(body or b""), media_type, rows=None)
     if is_solutions(results):
         return _select(results, media_type, max_rows)
     if is_boolean(results):

@@ -68,6 +68,9 @@ class Inspection:
     using_graphs: tuple[str, ...] = ()
     has_with: bool = False
     refusal: str | None = None
+    #: The query's own ``LIMIT`` (the outermost one, not a sub-query's), if it has one: no
+    #: answer has more rows, since LIMIT is applied last (SPARQL 1.1 §18.2.5).
+    limit: int | None = None
     tokens: tuple[Token, ...] = field(default=(), repr=False)
 
 
@@ -147,8 +150,36 @@ def _scan(text: str) -> Inspection:
         using_graphs=tuple(using),
         has_with=has_with,
         refusal=refusal,
+        limit=_outer_limit(tokens),
         tokens=tuple(tokens),
     )
+
+
+def _outer_limit(tokens: list[Token]) -> int | None:
+    """The integer after a ``LIMIT`` outside every ``{ }`` (a sub-query's LIMIT is inside).
+
+    >>> _outer_limit(tokenize("SELECT * { { SELECT * { ?s ?p ?o } LIMIT 5 } } LIMIT 100"))
+    100
+    >>> _outer_limit(tokenize("SELECT * { { SELECT * { ?s ?p ?o } LIMIT 5 } }")) is None
+    True
+    """
+    depth = 0
+    for i, token in enumerate(tokens):
+        if token.kind == "other" and token.text == "{":
+            depth += 1
+        elif token.kind == "other" and token.text == "}":
+            depth -= 1
+        elif depth == 0 and token.keyword == "LIMIT":
+            # An INTEGER is tokenised digit by digit (``other``), adjacent in the text.
+            digits, position = "", None
+            for digit in tokens[i + 1 :]:
+                if not (digit.kind == "other" and digit.text.isdigit()):
+                    break
+                if position is not None and digit.start != position + 1:
+                    break
+                digits, position = digits + digit.text, digit.start
+            return int(digits) if digits else None
+    return None
 
 
 def inspect_query(text: str) -> Inspection:

@@ -120,6 +120,13 @@ def test_row_cap_is_flagged_in_a_header(server: str) -> None:
     assert len(r.text.strip().splitlines()) == 51  # header + 50 rows
     small = sparql(server, COUNT_SERVED)
     assert "x-sparql-maxrows" not in small.headers
+    # A query's own LIMIT above the cap is still cut at the cap; one within it is not flagged.
+    over = sparql(server, "SELECT * WHERE { ?s ?p ?o } LIMIT 100", accept="text/csv")
+    assert over.headers["x-sparql-maxrows"] == "50"
+    assert len(over.text.strip().splitlines()) == 51
+    within = sparql(server, "SELECT * WHERE { ?s ?p ?o } LIMIT 20", accept="text/csv")
+    assert "x-sparql-maxrows" not in within.headers
+    assert len(within.text.strip().splitlines()) == 21
 
 
 def test_answers_bigger_than_one_pipe_message_arrive_whole(server: str) -> None:
