@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     store: Path = PROJECT_ROOT / ".kg" / "store"
     #: Where query workers of the ``oxigraph`` backend read: the store on disk (``disk``), or
     #: an in-memory copy loaded once at start and shared by every worker (``memory``: joins
-    #: about five times faster; about 0.4 GB of RAM per million triples; read-only).
+    #: 3-6 times faster; about 0.4 GB of RAM per million triples; read-only).
     serve_from: Literal["disk", "memory"] = "disk"
     #: Directory the build writes its snapshot (N-Quads + manifest) to.
     snapshot_dir: Path = PROJECT_ROOT / ".kg" / "snapshot"

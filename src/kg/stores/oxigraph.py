@@ -10,7 +10,7 @@ serving from memory (``KG_SERVE_FROM=memory``): a join's index lookups cost abou
 against about 19 µs in RocksDB on disk (README, "Measured"). It reads the build's snapshot
 when that still equals the store (bulk-loading N-Quads into memory: ~320k quads/s), and
 otherwise copies the store itself (a server with writes enabled changed it since the build;
-about four times slower). A write through the server leaves a marker file beside the store
+about three times slower). A write through the server leaves a marker file beside the store
 (:func:`mark_changed`) so that the two cases can be told apart without comparing contents.
 """
 
