@@ -61,6 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kg.bench.mix import PREFIX, QUERY_MIX
 from kg.generate import write
 from kg.snapshot import NQUADS
+from kg.stores.oxigraph import memory_copy
 from tests.support import free_port
 
 JSON_RESULTS = "application/sparql-results+json"
@@ -310,9 +311,7 @@ def in_process_store(serve_from: str, store_dir: Path, data: Path) -> ox.Store:
     """The store in-process Oxigraph reads: what the server reads, in this process."""
     if serve_from == "disk":
         return ox.Store.read_only(str(store_dir))
-    memory = ox.Store()
-    memory.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS, lenient=True)
-    return memory
+    return memory_copy(store_dir, data)  # the server's own copy, made the same way
 
 
 def bench_mode(

@@ -65,12 +65,12 @@ def open_directory(store_dir: Path, *, read_only: bool = True) -> ox.Store:
 def memory_copy(store_dir: Path, snapshot: Path) -> ox.Store:
     """An in-memory store with the quads of the store at ``store_dir``, read from the build's
     N-Quads ``snapshot`` when the store has not been written to since it was loaded from it."""
-    disk = open_directory(store_dir, read_only=True)
     memory = ox.Store()
-    if snapshot.exists() and not changed_marker(store_dir).exists():
+    built = (store_dir / "CURRENT").exists()
+    if built and snapshot.exists() and not changed_marker(store_dir).exists():
         # Our own output, validated when it was built: no need to validate it again.
         memory.bulk_load(path=str(snapshot), format=ox.RdfFormat.N_QUADS, lenient=True)
-    else:
+    else:  # opening says clearly when nothing is built
+        disk = open_directory(store_dir, read_only=True)
         memory.bulk_extend(disk.quads_for_pattern(None, None, None, None))
-    del disk
     return memory
