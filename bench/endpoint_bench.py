@@ -23,6 +23,13 @@ Targets (issue 3): API p50 ≤ 1.5x in-process Oxigraph; ≥ 20x faster than rdf
 aggregates; trivial p50 ≤ 50 ms under load. Figures are printed (with the load average, as
 this runs on a shared 2-core machine), never asserted.
 
+``--overhead`` instead splits a request's fixed cost (the reason sub-millisecond queries
+cannot come within 1.5x of in-process through HTTP): ``ASK {}`` in process, the round trip
+to a query worker over its pipe (no HTTP), a bare uvicorn app and a bare FastAPI app
+answering a constant (the same uvloop/httptools server, no query), and the full API; then the
+HTTP paths again while a spinning process keeps one core awake, which shows how much of the
+cost is this virtual machine waking idle cores.
+
 ``--diagnose`` instead times, on each engine in process, the parts of the join and aggregate
 queries and equivalent formulations of them (join order, hash joins forced by sub-queries,
 COUNT(DISTINCT), the decimal cast): the measurements behind the README's explanation of the
@@ -31,6 +38,7 @@ rdflib ÷ Oxigraph ratios. Those variants are diagnostics, never part of the mix
     .venv/bin/python bench/endpoint_bench.py --triples 100000 1000000 --json bench/endpoint.json
     .venv/bin/python bench/endpoint_bench.py --triples 100000 --serve-from memory --runs 5
     .venv/bin/python bench/endpoint_bench.py --triples 100000 --diagnose --runs 5
+    .venv/bin/python bench/endpoint_bench.py --triples 10000 --overhead
     .venv/bin/python bench/endpoint_bench.py --triples 1000000 --diagnose \\
         --engines oxigraph ox-memory
 """
@@ -503,6 +511,114 @@ def diagnose(
     print(f"load average after: {load_average()}")
 
 
+#: ``--overhead``: a server answering every request with a constant (``{app}``: a raw ASGI
+#: callable, or FastAPI with one route), on the same uvicorn set-up as ``kg serve``.
+BARE_SERVER = """
+import sys, uvicorn
+from fastapi import FastAPI, Response
+BODY = b'{"head":{},"boolean":true}'
+async def raw(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/sparql-results+json")]})
+    await send({"type": "http.response.body", "body": BODY})
+fast = FastAPI()
+@fast.get("/sparql")
+async def sparql() -> Response:
+    return Response(BODY, media_type="application/sparql-results+json")
+app = raw if sys.argv[2] == "raw" else fast
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=False, log_level="error")
+"""
+
+
+def start_bare_server(kind: str) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-c", BARE_SERVER, str(port), kind])
+    for _ in range(300):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/sparql", timeout=2)
+            return process, port
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the bare server did not start")
+
+
+def pool_round_trips(store_dir: Path, runs: int) -> list[float]:
+    """``ASK {}`` through a :class:`kg.executor.QueryPool` from an event loop, as the server
+    asks its workers: the pipe to a worker process and back, without HTTP."""
+    import asyncio
+
+    from kg.executor import QueryJob, QueryPool
+    from kg.settings import Settings
+
+    pool = QueryPool(Settings(store=store_dir), min_workers=1)
+    job = QueryJob("ASK {}", JSON_RESULTS, max_rows=10_000)
+
+    async def measure() -> list[float]:
+        for _ in range(20):
+            await pool.run_async(job, 10)
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            await pool.run_async(job, 10)
+            samples.append(time.perf_counter() - started)
+        return samples
+
+    try:
+        return asyncio.run(measure())
+    finally:
+        pool.close()
+
+
+def overhead(triples: int, runs: int, workdir: Path) -> None:
+    """Where the fixed cost of one request goes (see the module's docstring)."""
+    from kg.executor import QueryJob, run_job
+
+    data, store_dir, _, size, _ = prepare(triples, workdir)
+    print(f"\n== a request's fixed cost, ASK {{}} on {size:,} quads; p50 / p95 of {runs} ==")
+    print(f"load average {load_average()}", flush=True)
+    store = ox.Store.read_only(str(store_dir))
+    job = QueryJob("ASK {}", JSON_RESULTS, max_rows=10_000)
+    rows: list[tuple[str, list[float]]] = [
+        ("in process (kg.executor.run_job)", timed(partial(run_job, store, job), runs, 60) or [])
+    ]
+    del store
+    rows.append(("worker round trip (pipe, no HTTP)", pool_round_trips(store_dir, runs)))
+    servers = [start_bare_server("raw"), start_bare_server("fastapi")]
+    api, api_port = start_server(store_dir, data.parent, "disk")
+    paths = [
+        ("bare uvicorn app (HTTP, constant)", servers[0][1]),
+        ("bare FastAPI app (HTTP, constant)", servers[1][1]),
+        ("kg serve (HTTP + worker)", api_port),
+    ]
+    try:
+        for spinning in (False, True):
+            spinner = (
+                subprocess.Popen([sys.executable, "-c", "while True: pass"]) if spinning else None
+            )
+            try:
+                for label, port in paths:
+                    client = KeepAlive(port)
+                    for _ in range(20):
+                        client.query("ASK {}")
+                    samples = timed(partial(client.query, "ASK {}"), runs, 60) or []
+                    rows.append((label + (", one core kept awake" if spinning else ""), samples))
+            finally:
+                if spinner is not None:
+                    spinner.kill()
+                    spinner.wait()
+    finally:
+        for process, _ in (*servers, (api, api_port)):
+            process.terminate()
+            process.wait(10)
+    for label, samples in rows:
+        figures = percentiles(samples)
+        print(f"{label:58} {figures['p50'] * 1000:7.3f} / {figures['p95'] * 1000:7.3f} ms")
+    print(f"load average after: {load_average()}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--triples", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -525,6 +641,11 @@ def main() -> int:
         "--diagnose", action="store_true", help="time the join/aggregate diagnostics instead"
     )
     parser.add_argument(
+        "--overhead",
+        action="store_true",
+        help="split a request's fixed cost (in process, worker pipe, bare HTTP, full API)",
+    )
+    parser.add_argument(
         "--engines",
         nargs="+",
         choices=["oxigraph", "ox-memory", "rdflib"],
@@ -533,6 +654,10 @@ def main() -> int:
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kg-bench-") as tmp:
+        if args.overhead:
+            for triples in args.triples:
+                overhead(triples, max(args.runs, 200), Path(tmp))
+            return 0
         if args.diagnose:
             for triples in args.triples:
                 diagnose(triples, args.runs, args.rdflib_budget, Path(tmp), args.engines)

@@ -35,6 +35,7 @@ def _bench(tmp_path: Path, *args: str) -> dict:  # type: ignore[type-arg]
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-2000:]
     assert "| load |" in run.stdout and "| reasoning" in run.stdout
+    assert "CPU-s" in run.stdout
     return json.loads(out.read_text())
 
 
@@ -43,6 +44,8 @@ def test_every_phase_is_measured_on_oxigraph(tmp_path: Path) -> None:
     (scale,) = figures["scales"]
     assert scale["backend"] == "oxigraph" and scale["quads_loaded"] > 5000
     assert scale["load_triples_per_s"] > 0
+    # The processor time the load used, from which the table states this machine's ceiling.
+    assert scale["load_cpu_s"] > 0 and scale["memory_load_cpu_s"] > 0 and scale["cores"] >= 1
     assert set(scale["queries"]) == set(QUERY_MIX)
     assert all(q["rows"] > 0 and q["p50_ms"] > 0 for q in scale["queries"].values())
     # The in-memory copy (what serving from memory loads) answers every query alike.
