@@ -1,28 +1,37 @@
-"""Scale benchmark: bulk load, queries, in-store reasoning and owlrl, on generated MEA data.
+"""The measurements behind kg.loader's and kg.reason's design choices, on generated MEA data.
 
-For each ``--triples N`` (repeatable; default one million), in a fresh process so that its
-peak memory is its own:
+Three comparisons, each of what the project chose against what it chose it over:
 
-1. generate ``N`` triples with :mod:`kg.generate` (seeded; cached in ``--workdir``);
-2. load them with :func:`kg.loader.bulk_load_nquads` (``lenient=True``: our own data) into a
-   new on-disk store: quads per second until the store answers queries, ``optimize()`` not
-   included (its cost is printed on its own);
-3. run a few queries (count by graph, a join, an aggregate), then ``optimize()``;
-4. materialise the ontology's declared entailments in the store with
-   :func:`kg.reason.materialise_in_store`;
-5. record the process's peak RSS (``getrusage``) after the load and at the end.
+1. ``--candidates``: the ways of loading :mod:`kg.loader` chose between, at ``--triples``:
+   one ``bulk_load(path=)`` (strict, lenient, lenient + ``optimize()``), the file in
+   ``--parts`` parts loaded from threads (:func:`kg.loader.bulk_load_nquads`), and the
+   ``oxigraph`` CLI on the whole file and on it cut into files (only if it is on ``PATH``);
+2. owlrl, the reasoner's test oracle, at growing ``--owlrl-scales`` until one does not
+   finish within ``--owlrl-budget`` seconds, then :func:`kg.reason.materialise_in_store` on
+   the largest scale owlrl finished (the ratio is owlrl's time over ours); ``--no-owlrl``
+   skips it;
+3. ``--compare-reasoners``: the rules as SPARQL ``INSERT … WHERE`` updates run to a fixpoint
+   in the store (:func:`sparql_fixpoint`) against :func:`kg.reason.materialise_in_store`,
+   at ``--triples``, on the same data (they infer the same triples).
 
-Then owlrl, the reasoner's test oracle, runs on the same generated data at growing scales
-(``--owlrl-scales``), each in its own process under ``--owlrl-budget`` seconds, until one
-does not finish; the largest scale it finished is compared with ``materialise_in_store`` on
-the same data (the ratio is owlrl's time over ours). With ``--candidates`` the ways of
-loading that :mod:`kg.loader` chose between are timed too, each in its own process (the
-``oxigraph`` CLI only if it is on ``PATH``).
+With neither ``--candidates`` nor ``--compare-reasoners`` both run, so the script with no
+options makes all three comparisons at 100,000 triples.
 
-The machine's load average is printed with every figure: on a shared machine the wall-clock
-figures move with it. Prints a table; ``--json FILE`` also writes the figures.
+This is not a product benchmark and is kept apart from ``kg bench``: its figures are the
+evidence the module docstrings of :mod:`kg.loader` and :mod:`kg.reason` cite for rejecting
+the alternatives, which the product never runs. For what the product does at a scale (load,
+the query mix, SHACL, reasoning, peak memory, rdflib and owlrl baselines) run
+``kg bench --triples N``.
 
-Run: ``.venv/bin/python bench/scale_bench.py --triples 1000000 --triples 10000000``
+Every measurement runs in a process of its own (:func:`kg.bench.harness.in_process`, as
+``kg bench`` does), on data from :mod:`kg.generate` (seeded; generated once per scale in
+``--workdir``, under ``kg bench``'s file names). The machine's load average is printed with
+every figure: on a shared machine the wall-clock figures move with it. Prints the figures;
+``--json FILE`` also writes them.
+
+Run: ``.venv/bin/python bench/scale_bench.py`` (all three: minutes on two cores, most of
+them owlrl's), or ``.venv/bin/python bench/scale_bench.py --candidates --triples 1000000
+--no-owlrl``.
 """
 
 from __future__ import annotations
@@ -30,374 +39,148 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import owlrl
+import pyoxigraph as ox
+from rdflib import Dataset, Graph
+
+from kg.bench.harness import BenchConfig, generated_file, in_process
+from kg.inputs import load_ontology
+from kg.loader import bulk_load_nquads, split_points
+from kg.namespaces import CANONICAL_BASE, graph_iri
+from kg.reason import Rules, materialise_in_store, nt_term
+from kg.settings import Settings
+
 DEFAULT_WORKDIR = Path("/tmp/kg-scale-bench")
-INFERRED = "https://w3id.org/mea-kg/graph/inferred"
-MEA = "https://w3id.org/mea-kg/ontology#"
-QUERIES = {
-    "quads per graph (top 5)": (
-        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } "
-        "GROUP BY ?g ORDER BY DESC(?n) LIMIT 5"
-    ),
-    "activities per target (join)": (
-        f"SELECT ?t (COUNT(DISTINCT ?a) AS ?n) WHERE {{ ?a <{MEA}contributesToOutcome> ?o . "
-        f"?o <{MEA}contributesToTarget> ?t }} GROUP BY ?t"
-    ),
-    "workplans by agreement": (
-        f"SELECT ?ag (COUNT(?w) AS ?n) WHERE {{ ?w a <{MEA}Workplan> ; "
-        f"<{MEA}underAgreement> ?ag }} GROUP BY ?ag"
-    ),
-    "labels of one centre's activities": (
-        f"SELECT ?a ?l WHERE {{ ?w <{MEA}hasActivity> ?a . ?a <http://www.w3.org/2000/01/"
-        f"rdf-schema#label> ?l }} LIMIT 100"
-    ),
-}
+DEFAULT_TRIPLES = 100_000
+INFERRED = graph_iri(CANONICAL_BASE, "inferred")
+#: The budget of every run but owlrl's: a day, i.e. none (these runs are never cut short).
+UNLIMITED_S = 24 * 3600.0
+
+
+def progress(doing: str) -> None:
+    """Say what runs now, on stderr: the figures are printed at the end."""
+    print(f"scale_bench: {doing} ...", file=sys.stderr, flush=True)
 
 
 def load_average() -> float:
+    """The machine's one-minute load average."""
     return float(Path("/proc/loadavg").read_text().split()[0])
 
 
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def generated(workdir: Path, triples: int, seed: int) -> tuple[Path, float | None]:
-    """The generated N-Quads file for this scale, made once (seconds if made now)."""
-    from kg.generate import write
-    from kg.settings import Settings
-
-    path = workdir / f"generated-{triples}-seed{seed}.nq"
-    if path.exists():
-        return path, None
-    workdir.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    started = time.perf_counter()
-    write(partial, triples=triples, seed=seed, settings=Settings())
-    partial.rename(path)
-    return path, time.perf_counter() - started
-
-
-# ----------------------------------------------------------------------------- children
-
-
-def child_scale(args: dict[str, Any]) -> dict[str, Any]:
-    """Load, query, optimize and reason at one scale (runs in its own process)."""
-    import pyoxigraph as ox
-
-    from kg.inputs import load_ontology
-    from kg.loader import bulk_load_nquads
-    from kg.reason import materialise_in_store
-    from kg.settings import Settings
-
-    data, store_dir = Path(args["data"]), Path(args["store"])
-    out: dict[str, Any] = {"load_avg_start": load_average()}
-    stats = bulk_load_nquads(store_dir, data, lenient=True, parts=args.get("parts"))
-    out |= {
-        "quads": stats.quads,
-        "load_s": stats.seconds,
-        "load_quads_per_s": stats.quads_per_second,
-        "load_parts": stats.parts,
-        "rss_after_load_mib": peak_rss_mib(),
-        "load_avg_load": load_average(),
-    }
-    store = ox.Store(str(store_dir))
-    out["queries"] = {}
-    for name, query in QUERIES.items():
-        started = time.perf_counter()
-        answer: Any = store.query(query, use_default_graph_as_union=True)
-        rows = sum(1 for _ in answer)
-        out["queries"][name] = {"s": time.perf_counter() - started, "rows": rows}
-    started = time.perf_counter()
-    store.optimize()
-    out["optimize_s"] = time.perf_counter() - started
-    if args.get("reason", True):
-        ontology = load_ontology(Settings())
-        out["load_avg_reason"] = load_average()
-        started = time.perf_counter()
-        out["inferred"] = materialise_in_store(store, ontology, into_graph=INFERRED)
-        out["reason_s"] = time.perf_counter() - started
-    out["rss_peak_mib"] = peak_rss_mib()
-    out["load_avg_end"] = load_average()
-    return out
-
-
-def child_owlrl(args: dict[str, Any]) -> dict[str, Any]:
-    """owlrl's OWL 2 RL closure of the generated data (runs in its own process)."""
-    import owlrl
-    from rdflib import Dataset, Graph
-
-    from kg.inputs import load_ontology
-    from kg.settings import Settings
-
-    started = time.perf_counter()
-    dataset = Dataset()
-    dataset.parse(args["data"], format="nquads")
-    graph = Graph()  # owlrl closes one graph: every named graph merged, as in the union
-    for s, p, o, _ in dataset.quads((None, None, None, None)):
-        graph.add((s, p, o))
-    del dataset
-    graph += load_ontology(Settings())
-    before = len(graph)
-    parsed = time.perf_counter() - started
-    started = time.perf_counter()
-    owlrl.DeductiveClosure(
-        owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
-    ).expand(graph)
-    return {
-        "parse_s": parsed,
-        "owlrl_s": time.perf_counter() - started,
-        "derived": len(graph) - before,
-        "load_avg": load_average(),
-    }
-
-
-def child_ours_small(args: dict[str, Any]) -> dict[str, Any]:
-    """``materialise_in_store`` at an owlrl comparison scale (runs in its own process)."""
-    import pyoxigraph as ox
-
-    from kg.inputs import load_ontology
-    from kg.loader import bulk_load_nquads
-    from kg.reason import materialise_in_store
-    from kg.settings import Settings
-
-    bulk_load_nquads(Path(args["store"]), Path(args["data"]), lenient=True)
-    store = ox.Store(args["store"])
-    store.optimize()
-    ontology = load_ontology(Settings())
-    started = time.perf_counter()
-    inferred = materialise_in_store(store, ontology, into_graph=INFERRED)
-    return {"reason_s": time.perf_counter() - started, "inferred": inferred}
-
-
-def sparql_fixpoint(store: Any, ontology: Any, into: str) -> int:
-    """The other way to reason in the store: one SPARQL INSERT per rule, all rules again until
-    a round adds nothing (naive iteration; NOT EXISTS keeps asserted triples out). Kept here
-    to compare with :func:`kg.reason.materialise_in_store`, which it loses to: every INSERT
-    is a transaction, and Oxigraph writes a quad in one about ten times slower than a bulk
-    load does."""
-    from kg.reason import Rules, nt_term
-
-    rules = Rules.from_ontology(ontology, convert=nt_term)
-
-    def values(pairs: list[tuple[Any, Any]]) -> str:
-        return " ".join(f"({a} {b})" for a, b in pairs)
-
-    updates = []
-    subclass = [(c, d) for c, ds in rules.superclasses.items() for d in ds]
-    if subclass:
-        updates.append(
-            f"INSERT {{ GRAPH <{into}> {{ ?x a ?d }} }} WHERE {{ VALUES (?c ?d) "
-            f"{{ {values(subclass)} }} GRAPH ?g {{ ?x a ?c }} "
-            f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?x a ?d }} }} }}"
-        )
-    for mapping, flip in ((rules.superproperties, False), (rules.inverses, True)):
-        pairs = [(p, q) for p, qs in mapping.items() for q in qs]
-        if pairs:
-            entailed = "?y ?q ?x" if flip else "?x ?q ?y"
-            updates.append(
-                f"INSERT {{ GRAPH <{into}> {{ {entailed} }} }} WHERE {{ VALUES (?p ?q) "
-                f"{{ {values(pairs)} }} GRAPH ?g {{ ?x ?p ?y }} "
-                f"FILTER NOT EXISTS {{ GRAPH ?h {{ {entailed} }} }} }}"
-            )
-    chains = [((p, p), p) for p in rules.transitive] + list(rules.chains)
-    for steps, head in chains:
-        path = " ".join(f"GRAPH ?g{i} {{ ?n{i} {step} ?n{i + 1} }}" for i, step in enumerate(steps))
-        last = f"?n{len(steps)}"
-        updates.append(
-            f"INSERT {{ GRAPH <{into}> {{ ?n0 {head} {last} }} }} WHERE {{ {path} "
-            f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?n0 {head} {last} }} }} }}"
-        )
-    count_query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{into}> {{ ?s ?p ?o }} }}"
-
-    def count() -> int:
-        answer: Any = store.query(count_query)
-        return int(next(iter(answer))["n"].value)
-
-    before, after = -1, count()
-    while after != before:
-        before = after
-        for update in updates:
-            store.update(update)
-        after = count()
-    return after
-
-
-def child_reasoners(args: dict[str, Any]) -> dict[str, Any]:
-    """Both ways of reasoning in the store on the same data (runs in its own process)."""
-    import pyoxigraph as ox
-
-    from kg.inputs import load_ontology
-    from kg.loader import bulk_load_nquads
-    from kg.reason import materialise_in_store
-    from kg.settings import Settings
-
-    ontology = load_ontology(Settings())
-    out: dict[str, Any] = {}
-    for name in ("materialise_in_store", "sparql_fixpoint"):
-        store_dir = Path(args["store"]) / name
-        bulk_load_nquads(store_dir, Path(args["data"]), lenient=True)
-        store = ox.Store(str(store_dir))
-        store.optimize()
-        out[f"{name}_load_avg"] = load_average()
-        started = time.perf_counter()
-        if name == "sparql_fixpoint":
-            out[name] = sparql_fixpoint(store, ontology, INFERRED)
-        else:
-            out[name] = materialise_in_store(store, ontology, into_graph=INFERRED)
-        out[f"{name}_s"] = time.perf_counter() - started
-        del store
-        shutil.rmtree(store_dir)
-    return out
-
-
-def child_candidate(args: dict[str, Any]) -> dict[str, Any]:
-    """One way of loading (runs in its own process); see :mod:`kg.loader`."""
-    import pyoxigraph as ox
-
-    from kg.loader import bulk_load_nquads
-
-    data, store_dir, how = Path(args["data"]), Path(args["store"]), args["how"]
-    started = time.perf_counter()
-    if how.startswith("pyoxigraph bulk_load(path=)"):
-        store = ox.Store(str(store_dir))
-        store.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS, lenient="lenient" in how)
-        if "optimize" in how:
-            store.optimize()
-        store.flush()
-        seconds = time.perf_counter() - started
-        quads = len(store)
-    else:  # kg.loader with N parts
-        stats = bulk_load_nquads(
-            store_dir,
-            data,
-            lenient="lenient" in how,
-            parts=args["parts"],
-            optimize="optimize" in how,
-        )
-        seconds, quads = stats.seconds, stats.quads
-    return {"s": seconds, "quads": quads}
-
-
-CHILDREN = {
-    "scale": child_scale,
-    "owlrl": child_owlrl,
-    "ours": child_ours_small,
-    "candidate": child_candidate,
-    "reasoners": child_reasoners,
-}
-
-
-def run_child(kind: str, args: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
-    """Run a child of this script; its JSON answer plus its own peak RSS (``wait4``)."""
-    command = [sys.executable, __file__, "--child", kind, json.dumps(args)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+@contextmanager
+def scratch_dir(path: Path) -> Iterator[Path]:
+    """``path``, absent on entry (a bulk load goes into a new store) and removed on exit."""
+    shutil.rmtree(path, ignore_errors=True)
     try:
-        stdout, _ = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate()
-        return {"timeout": timeout}
-    # communicate() has reaped the child; its peak RSS is in RUSAGE_CHILDREN only as a max
-    # over all children, so each child also reports its own (ru_maxrss of itself).
-    if process.returncode != 0:
-        return {"error": f"exit {process.returncode}"}
-    return json.loads(stdout.strip().splitlines()[-1])
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass
+class GeneratedData:
+    """The generated N-Quads files this run uses, made by ``kg bench``'s
+    :func:`~kg.bench.harness.generated_file`: once per scale and seed in the work directory,
+    so later runs reuse them if kept (``--keep``)."""
+
+    workdir: Path
+    seed: int
+    used: set[Path] = field(default_factory=set)
+
+    def file(self, triples: int) -> Path:
+        config = BenchConfig(
+            triples=triples,
+            backend="oxigraph",
+            settings=Settings(),
+            workdir=self.workdir,
+            seed=self.seed,
+        )
+        path, _generate_s = generated_file(config)
+        self.used.add(path)
+        return path
+
+    def remove(self) -> None:
+        for path in self.used:
+            path.unlink(missing_ok=True)
+
+
+def load_for_reasoning(data: Path, store_dir: Path) -> ox.Store:
+    """A new store holding ``data``, compacted with ``optimize()``: every reasoner starts
+    from the same store, and neither the load nor the compaction is in its time."""
+    bulk_load_nquads(store_dir, data, lenient=True)  # lenient: our own generated data
+    store = ox.Store(str(store_dir))
+    store.optimize()
+    return store
+
+
+# ----------------------------------------------------------------------------- 1. loading
+
+
+@dataclass(frozen=True)
+class LoadWay:
+    """One way of loading that :mod:`kg.loader` chose between. One part is a single
+    ``bulk_load(path=)`` (:func:`kg.loader.bulk_load_nquads` hands the file to Oxigraph)."""
+
+    label: str
+    parts: int
+    lenient: bool
+    optimize: bool = False
+
+
+def load_ways(parts: int) -> list[LoadWay]:
+    return [
+        LoadWay("pyoxigraph bulk_load(path=)", 1, lenient=False),
+        LoadWay("pyoxigraph bulk_load(path=) lenient", 1, lenient=True),
+        LoadWay("pyoxigraph bulk_load(path=) lenient + optimize", 1, lenient=True, optimize=True),
+        LoadWay(f"kg.loader {parts} parts lenient", parts, lenient=True),
+        LoadWay(f"kg.loader {parts} parts lenient + optimize", parts, lenient=True, optimize=True),
+        LoadWay(f"kg.loader {parts} parts strict", parts, lenient=False),
+    ]
+
+
+def child_load(data: Path, store_dir: Path, way: LoadWay) -> dict[str, Any]:
+    """Load ``data`` one way (runs in its own process)."""
+    stats = bulk_load_nquads(
+        store_dir, data, lenient=way.lenient, parts=way.parts, optimize=way.optimize
+    )
+    return {"s": stats.seconds, "quads": stats.quads}
+
+
+def oxigraph_cli() -> str | None:
+    """The ``oxigraph`` command (PyPI package ``oxigraph``), from this venv or ``PATH``."""
+    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return shutil.which("oxigraph", path=search)
 
 
 def run_command(command: list[str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of an external command."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # os.wait4 rather than Popen.wait: it also returns the command's own peak RSS.
     _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so tell Popen
     if process.returncode != 0:
         raise RuntimeError(f"{command[0]} exited {process.returncode}")
     return time.perf_counter() - started, usage.ru_maxrss / 1024
 
 
-# ----------------------------------------------------------------------------- parent
-
-
-def bench_scale(
-    workdir: Path, triples: int, seed: int, parts: int | None, *, reason: bool
-) -> dict[str, Any]:
-    data, generate_s = generated(workdir, triples, seed)
-    store = workdir / f"store-{triples}"
-    shutil.rmtree(store, ignore_errors=True)
-    figures = run_child(
-        "scale", {"data": str(data), "store": str(store), "parts": parts, "reason": reason}
-    )
-    shutil.rmtree(store, ignore_errors=True)
-    figures["triples"] = triples
-    figures["generate_s"] = generate_s
-    figures["file_mib"] = data.stat().st_size / 2**20
-    return figures
-
-
-def bench_candidates(workdir: Path, triples: int, seed: int) -> dict[str, Any]:
-    data, _ = generated(workdir, triples, seed)
-    store = workdir / f"candidate-{triples}"
-    results: dict[str, Any] = {}
-    ways: list[tuple[str, dict[str, Any]]] = [
-        ("pyoxigraph bulk_load(path=)", {}),
-        ("pyoxigraph bulk_load(path=) lenient", {}),
-        ("pyoxigraph bulk_load(path=) lenient + optimize", {}),
-        ("kg.loader 2 parts lenient", {"parts": 2}),
-        ("kg.loader 2 parts lenient + optimize", {"parts": 2}),
-        ("kg.loader 2 parts strict", {"parts": 2}),
-    ]
-    for how, extra in ways:
-        shutil.rmtree(store, ignore_errors=True)
-        load_avg = load_average()
-        answer = run_child(
-            "candidate", {"data": str(data), "store": str(store), "how": how} | extra
-        )
-        results[how] = answer | {"load_avg": load_avg}
-    cli = shutil.which("oxigraph", path=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
-    if cli is None:
-        results["oxigraph CLI"] = {"skipped": "no `oxigraph` on PATH (pip install oxigraph)"}
-    else:
-        for label, files in (("1 file", 1), ("2 files", 2)):
-            shutil.rmtree(store, ignore_errors=True)
-            load_avg = load_average()
-            started = time.perf_counter()
-            inputs = [data] if files == 1 else _split_files(data, workdir, files)
-            split_s = time.perf_counter() - started
-            seconds, rss = run_command(
-                [cli, "load", "--lenient", "--location", str(store), "--file", *map(str, inputs)]
-            )
-            results[f"oxigraph CLI load --lenient, {label}"] = {
-                "s": seconds + split_s,
-                "split_s": split_s,
-                "rss_mib": rss,
-                "load_avg": load_avg,
-            }
-            if files > 1:
-                for path in inputs:
-                    path.unlink()
-    shutil.rmtree(store, ignore_errors=True)
-    lines = sum(1 for _ in data.open("rb"))
-    for figures in results.values():
-        if "s" in figures:
-            figures["quads_per_s"] = figures.get("quads", lines) / figures["s"]
-    return results
-
-
-def _split_files(data: Path, workdir: Path, parts: int) -> list[Path]:
-    from kg.loader import split_points
-
+def split_files(data: Path, into: Path, parts: int) -> list[Path]:
+    """``data`` cut into ``parts`` files in the directory ``into``, at the line boundaries
+    :mod:`kg.loader` uses."""
     paths = []
     with data.open("rb") as source:
         for i, (start, end) in enumerate(split_points(data, parts)):
-            path = workdir / f"part-{i}.nq"
+            path = into / f"part-{i}.nq"
             source.seek(start)
             with path.open("wb") as sink:
                 remaining = end - start
@@ -409,72 +192,223 @@ def _split_files(data: Path, workdir: Path, parts: int) -> list[Path]:
     return paths
 
 
-def bench_reasoners(workdir: Path, triples: int, seed: int) -> dict[str, Any]:
-    data, _ = generated(workdir, triples, seed)
-    store = workdir / f"reasoners-{triples}"
-    shutil.rmtree(store, ignore_errors=True)
+def time_cli_load(cli: str, data: Path, store_dir: Path, files: int) -> dict[str, Any]:
+    """The CLI loading ``data`` cut into ``files`` files, the cutting included: kg.loader
+    reads the parts from the one file, the CLI needs them written out first."""
+    load_avg = load_average()
+    started = time.perf_counter()
+    inputs = [data] if files == 1 else split_files(data, store_dir.parent, files)
+    split_s = time.perf_counter() - started
+    command = [cli, "load", "--lenient", "--location", str(store_dir), "--file"]
     try:
-        return run_child("reasoners", {"data": str(data), "store": str(store)})
+        seconds, rss = run_command(command + [str(path) for path in inputs])
+    except RuntimeError as err:
+        return {"skipped": str(err), "load_avg": load_avg}
     finally:
-        shutil.rmtree(store, ignore_errors=True)
+        for path in inputs:
+            if path != data:
+                path.unlink()
+    return {"s": seconds + split_s, "split_s": split_s, "rss_mib": rss, "load_avg": load_avg}
 
 
-def bench_owlrl(workdir: Path, scales: list[int], seed: int, budget: float) -> dict[str, Any]:
+def bench_oxigraph_cli(data: Path, workdir: Path, parts: int) -> dict[str, Any]:
+    cli = oxigraph_cli()
+    if cli is None:
+        return {"oxigraph CLI": {"skipped": "no `oxigraph` on PATH (pip install oxigraph)"}}
+    results = {}
+    for files in sorted({1, parts}):
+        label = f"oxigraph CLI load --lenient, {files} file{'s' if files > 1 else ''}"
+        with scratch_dir(workdir / "candidate-store") as store_dir:
+            results[label] = time_cli_load(cli, data, store_dir, files)
+    return results
+
+
+def add_rates(results: dict[str, Any], data: Path) -> None:
+    """Quads per second of every way that finished. The CLI reports no count: its rate is
+    taken over the file's lines (N-Quads holds one quad a line)."""
+    with data.open("rb") as lines:
+        line_count = sum(1 for _ in lines)
+    for figures in results.values():
+        if "s" in figures:
+            figures["quads_per_s"] = figures.get("quads", line_count) / figures["s"]
+
+
+def bench_candidates(data: Path, workdir: Path, parts: int) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for way in load_ways(parts):
+        with scratch_dir(workdir / "candidate-store") as store_dir:
+            load_avg = load_average()
+            answer = in_process(child_load, (data, store_dir, way), UNLIMITED_S)
+            results[way.label] = answer | {"load_avg": load_avg}
+    results |= bench_oxigraph_cli(data, workdir, parts)
+    add_rates(results, data)
+    return results
+
+
+# ----------------------------------------------------------------------------- 2. owlrl
+
+
+def child_owlrl(data: Path) -> dict[str, Any]:
+    """owlrl's OWL 2 RL closure of ``data`` with the ontology (runs in its own process)."""
+    started = time.perf_counter()
+    dataset = Dataset()
+    dataset.parse(str(data), format="nquads")
+    graph = Graph()  # owlrl closes one graph: every named graph merged, as in the union
+    for s, p, o, _ in dataset.quads((None, None, None, None)):
+        graph.add((s, p, o))
+    del dataset
+    graph += load_ontology(Settings())
+    before = len(graph)
+    parse_s = time.perf_counter() - started
+    started = time.perf_counter()
+    # Without axiomatic and datatype triples: the least work owlrl can be asked for, which
+    # keeps the ratio to ours conservative.
+    owlrl.DeductiveClosure(
+        owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
+    ).expand(graph)
+    return {
+        "parse_s": parse_s,
+        "owlrl_s": time.perf_counter() - started,
+        "derived": len(graph) - before,
+        "load_avg": load_average(),
+    }
+
+
+def child_materialise(data: Path, store_dir: Path) -> dict[str, Any]:
+    """``materialise_in_store`` on ``data`` (runs in its own process)."""
+    store = load_for_reasoning(data, store_dir)
+    ontology = load_ontology(Settings())
+    load_avg = load_average()
+    started = time.perf_counter()
+    inferred = materialise_in_store(store, ontology, into_graph=INFERRED)
+    return {"reason_s": time.perf_counter() - started, "inferred": inferred, "load_avg": load_avg}
+
+
+def bench_owlrl(data: GeneratedData, scales: list[int], budget: float) -> dict[str, Any]:
     """owlrl at growing scales until one exceeds ``budget``; ours at the largest it finished."""
     runs: dict[str, Any] = {}
     largest = None
     for triples in scales:
-        data, _ = generated(workdir, triples, seed)
-        answer = run_child("owlrl", {"data": str(data)}, timeout=budget)
-        runs[str(triples)] = answer
-        if "owlrl_s" not in answer:
+        progress(f"owlrl at {triples:,} triples")
+        runs[str(triples)] = in_process(child_owlrl, (data.file(triples),), budget)
+        if "owlrl_s" not in runs[str(triples)]:
             break
         largest = triples
     out: dict[str, Any] = {"runs": runs, "budget_s": budget, "largest": largest}
-    if largest is not None:
-        data, _ = generated(workdir, largest, seed)
-        store = workdir / f"owlrl-store-{largest}"
-        shutil.rmtree(store, ignore_errors=True)
-        ours = run_child("ours", {"data": str(data), "store": str(store)})
-        shutil.rmtree(store, ignore_errors=True)
-        out["ours"] = ours
+    if largest is None:
+        return out
+    with scratch_dir(data.workdir / f"owlrl-store-{largest}") as store_dir:
+        ours = in_process(child_materialise, (data.file(largest), store_dir), UNLIMITED_S)
+    out["ours"] = ours
+    if "reason_s" in ours:
         out["ratio"] = runs[str(largest)]["owlrl_s"] / ours["reason_s"]
     return out
 
 
-def print_report(report: dict[str, Any]) -> None:
-    for figures in report["scales"]:
-        if "quads" not in figures:
-            print(f"\n== {figures['triples']:,} triples: {figures}")
-            continue
-        print(
-            f"\n== {figures['triples']:,} triples requested: {figures['quads']:,} quads, "
-            f"{figures['file_mib']:.0f} MiB of N-Quads"
-            + (f", generated in {figures['generate_s']:.1f} s" if figures["generate_s"] else "")
+# ----------------------------------------------------------------------------- 3. reasoners
+
+
+def values_rows(pairs: list[tuple[Any, Any]]) -> str:
+    """The rows of a SPARQL ``VALUES (?a ?b)`` block (terms already in N-Triples syntax)."""
+    return " ".join(f"({a} {b})" for a, b in pairs)
+
+
+def fixpoint_updates(rules: Rules, into: str) -> list[str]:
+    """The rules as SPARQL updates (one for subclasses, one each for subproperties and
+    inverses, one per chain or transitive property), each inserting into ``into`` what its
+    rule entails and no graph holds yet (``NOT EXISTS``)."""
+    updates = []
+    subclass = [(c, d) for c, ds in rules.superclasses.items() for d in ds]
+    if subclass:
+        updates.append(
+            f"INSERT {{ GRAPH <{into}> {{ ?x a ?d }} }} WHERE {{ VALUES (?c ?d) "
+            f"{{ {values_rows(subclass)} }} GRAPH ?g {{ ?x a ?c }} "
+            f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?x a ?d }} }} }}"
         )
-        print(
-            f"load ({figures['load_parts']} part(s), lenient, optimize() not included): "
-            f"{figures['load_s']:.1f} s = {figures['load_quads_per_s']:,.0f} quads/s "
-            f"[load avg {figures['load_avg_start']:.1f}]; peak RSS after load "
-            f"{figures['rss_after_load_mib']:,.0f} MiB"
-        )
-        for name, q in figures["queries"].items():
-            print(f"query {name}: {q['s'] * 1000:,.0f} ms, {q['rows']} rows")
-        print(f"optimize(): {figures['optimize_s']:.1f} s")
-        if "reason_s" not in figures:
-            print("materialise_in_store: not run at this scale (--reason-max)")
-        else:
-            print(
-                f"materialise_in_store: {figures['inferred']:,} triples inferred in "
-                f"{figures['reason_s']:.1f} s [load avg {figures['load_avg_reason']:.1f}]"
+    for mapping, flip in ((rules.superproperties, False), (rules.inverses, True)):
+        pairs = [(p, q) for p, qs in mapping.items() for q in qs]
+        if pairs:
+            entailed = "?y ?q ?x" if flip else "?x ?q ?y"
+            updates.append(
+                f"INSERT {{ GRAPH <{into}> {{ {entailed} }} }} WHERE {{ VALUES (?p ?q) "
+                f"{{ {values_rows(pairs)} }} GRAPH ?g {{ ?x ?p ?y }} "
+                f"FILTER NOT EXISTS {{ GRAPH ?h {{ {entailed} }} }} }}"
             )
-        print(
-            f"peak RSS of the process: {figures['rss_peak_mib']:,.0f} MiB "
-            f"[load avg at end {figures['load_avg_end']:.1f}]"
+    # A transitive property is the chain p p ⟹ p.
+    chains = [((p, p), p) for p in rules.transitive] + list(rules.chains)
+    for steps, head in chains:
+        path = " ".join(f"GRAPH ?g{i} {{ ?n{i} {step} ?n{i + 1} }}" for i, step in enumerate(steps))
+        last = f"?n{len(steps)}"
+        updates.append(
+            f"INSERT {{ GRAPH <{into}> {{ ?n0 {head} {last} }} }} WHERE {{ {path} "
+            f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?n0 {head} {last} }} }} }}"
         )
-    for triples, candidates in report.get("candidates", {}).items():
+    return updates
+
+
+def count_graph(store: ox.Store, graph: str) -> int:
+    answer: Any = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    return int(next(iter(answer))["n"].value)
+
+
+def sparql_fixpoint(store: ox.Store, ontology: Graph, into: str) -> int:
+    """The alternative to :func:`kg.reason.materialise_in_store`: every rule's update, all
+    again until a round adds nothing (naive iteration). It loses: every update is a
+    transaction, and Oxigraph writes a quad in one about ten times slower than a bulk load
+    does. Returns how many triples ``into`` holds."""
+    updates = fixpoint_updates(Rules.from_ontology(ontology, convert=nt_term), into)
+    before, after = -1, count_graph(store, into)
+    while after != before:
+        before = after
+        for update in updates:
+            store.update(update)
+        after = count_graph(store, into)
+    return after
+
+
+def bulk_materialise(store: ox.Store, ontology: Graph, into: str) -> int:
+    return materialise_in_store(store, ontology, into_graph=into)
+
+
+#: The two ways of reasoning in the store, by the names the figures go under.
+REASONERS: dict[str, Callable[[ox.Store, Graph, str], int]] = {
+    "materialise_in_store": bulk_materialise,
+    "sparql_fixpoint": sparql_fixpoint,
+}
+
+
+def time_reasoner(name: str, data: Path, store_dir: Path, ontology: Graph) -> dict[str, Any]:
+    """One reasoner on a fresh store of ``data``; the store is closed on return."""
+    store = load_for_reasoning(data, store_dir)
+    load_avg = load_average()
+    started = time.perf_counter()
+    inferred = REASONERS[name](store, ontology, INFERRED)
+    seconds = time.perf_counter() - started
+    return {name: inferred, f"{name}_s": seconds, f"{name}_load_avg": load_avg}
+
+
+def child_reasoners(data: Path, stores: Path) -> dict[str, Any]:
+    """Both ways of reasoning in the store on the same data (runs in its own process)."""
+    ontology = load_ontology(Settings())
+    out: dict[str, Any] = {}
+    for name in REASONERS:
+        with scratch_dir(stores / name) as store_dir:
+            out |= time_reasoner(name, data, store_dir, ontology)
+    return out
+
+
+def bench_reasoners(data: Path, stores: Path) -> dict[str, Any]:
+    with scratch_dir(stores):
+        return in_process(child_reasoners, (data, stores), UNLIMITED_S)
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def print_candidates(candidates: dict[str, Any]) -> None:
+    for triples, ways in candidates.items():
         print(f"\n== load candidates at {int(triples):,} triples")
-        for how, c in candidates.items():
+        for how, c in ways.items():
             if "s" in c:
                 print(
                     f"{how}: {c['s']:.1f} s = {c['quads_per_s']:,.0f} quads/s "
@@ -482,96 +416,130 @@ def print_report(report: dict[str, Any]) -> None:
                 )
             else:
                 print(f"{how}: {c}")
-    for triples, r in report.get("reasoners", {}).items():
+
+
+def print_reasoners(reasoners: dict[str, Any]) -> None:
+    for triples, r in reasoners.items():
         print(f"\n== in-store reasoning, two ways, at {int(triples):,} triples")
-        if "sparql_fixpoint_s" not in r:
+        if not all(f"{name}_s" in r for name in REASONERS):
             print(r)
             continue
-        for name in ("materialise_in_store", "sparql_fixpoint"):
+        for name in REASONERS:
             print(
                 f"{name}: {r[name]:,} inferred in {r[name + '_s']:.1f} s "
                 f"[load avg {r[name + '_load_avg']:.1f}]"
             )
-    owl = report.get("owlrl")
-    if owl:
-        print(f"\n== owlrl (budget {owl['budget_s']:.0f} s per scale)")
-        for triples, run in owl["runs"].items():
-            if "owlrl_s" in run:
-                print(
-                    f"owlrl at {int(triples):,}: {run['owlrl_s']:.1f} s "
-                    f"({run['derived']:,} triples added) [load avg {run['load_avg']:.1f}]"
-                )
-            else:
-                print(f"owlrl at {int(triples):,}: did not finish ({run})")
-        if owl.get("ours"):
+
+
+def print_owlrl(owl: dict[str, Any]) -> None:
+    print(f"\n== owlrl (budget {owl['budget_s']:.0f} s per scale)")
+    for triples, run in owl["runs"].items():
+        if "owlrl_s" in run:
             print(
-                f"materialise_in_store at {owl['largest']:,}: {owl['ours']['reason_s']:.2f} s "
-                f"({owl['ours']['inferred']:,} inferred); owlrl / ours = {owl['ratio']:,.0f}x"
+                f"owlrl at {int(triples):,}: {run['owlrl_s']:.1f} s "
+                f"({run['derived']:,} triples added) [load avg {run['load_avg']:.1f}]"
             )
+        else:
+            print(f"owlrl at {int(triples):,}: did not finish ({run})")
+    ours = owl.get("ours")
+    if ours is None:
+        return
+    if "ratio" not in owl:
+        print(f"materialise_in_store at {owl['largest']:,}: {ours}")
+        return
+    print(
+        f"materialise_in_store at {owl['largest']:,}: {ours['reason_s']:.2f} s "
+        f"({ours['inferred']:,} inferred) [load avg {ours['load_avg']:.1f}]; "
+        f"owlrl / ours = {owl['ratio']:,.0f}x"
+    )
 
 
-def main(argv: list[str] | None = None) -> int:
+def print_report(report: dict[str, Any]) -> None:
+    print_candidates(report["candidates"])
+    print_reasoners(report["reasoners"])
+    if "owlrl" in report:
+        print_owlrl(report["owlrl"])
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def scales(text: str) -> list[int]:
+    """``"10000,20000"`` -> ``[10000, 20000]``."""
+    return [int(n) for n in text.split(",") if n.strip()]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--triples", type=int, action="append", help="scale (repeatable)")
+    parser.add_argument(
+        "--triples",
+        type=int,
+        action="append",
+        help="scale of --candidates and --compare-reasoners "
+        f"(repeatable; default {DEFAULT_TRIPLES})",
+    )
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--parts", type=int, default=None, help="loader parts (default: cores)")
-    parser.add_argument("--owlrl-scales", default="10000,20000,50000,100000")
-    parser.add_argument("--owlrl-budget", type=float, default=120.0)
-    parser.add_argument("--no-owlrl", action="store_true")
     parser.add_argument(
-        "--candidates",
-        action="store_true",
-        help="time the loading candidates (at scales up to --reason-max)",
+        "--parts",
+        type=int,
+        help="kg.loader's parts and the oxigraph CLI's files in --candidates "
+        "(default: one per core, at least 2)",
+    )
+    parser.add_argument(
+        "--candidates", action="store_true", help="time the ways of loading kg.loader chose from"
     )
     parser.add_argument(
         "--compare-reasoners",
-        type=int,
-        action="append",
-        default=[],
-        help="also time the SPARQL-update fixpoint against materialise_in_store at this scale",
+        action="store_true",
+        help="time the SPARQL-update fixpoint against materialise_in_store",
     )
     parser.add_argument(
-        "--reason-max",
-        type=int,
-        default=2_000_000,
-        help="skip in-store reasoning above this scale (its Python sets grow with the data)",
+        "--owlrl-scales",
+        type=scales,
+        default="10000,20000,50000,100000",
+        help="comma-separated scales owlrl runs at, smallest first",
     )
+    parser.add_argument(
+        "--owlrl-budget", type=float, default=120.0, help="seconds owlrl may take per scale"
+    )
+    parser.add_argument("--no-owlrl", action="store_true", help="skip the owlrl comparison")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.child:
-        kind, payload = args.child
-        print(json.dumps(CHILDREN[kind](json.loads(payload))))
-        return 0
-    scales = args.triples or [1_000_000]
-    report: dict[str, Any] = {
-        "cores": os.cpu_count(),
-        "scales": [],
-        "candidates": {},
-        "reasoners": {},
-    }
-    try:
-        for triples in scales:
-            if args.candidates and triples <= args.reason_max:
-                report["candidates"][str(triples)] = bench_candidates(
-                    args.workdir, triples, args.seed
-                )
-            report["scales"].append(
-                bench_scale(
-                    args.workdir, triples, args.seed, args.parts, reason=triples <= args.reason_max
-                )
+    if not (args.candidates or args.compare_reasoners):
+        args.candidates = args.compare_reasoners = True
+    args.triples = args.triples or [DEFAULT_TRIPLES]
+    args.parts = args.parts or max(2, os.cpu_count() or 1)
+    return args
+
+
+def run(args: argparse.Namespace, data: GeneratedData) -> dict[str, Any]:
+    report: dict[str, Any] = {"cores": os.cpu_count(), "candidates": {}, "reasoners": {}}
+    for triples in args.triples:
+        if args.candidates:
+            progress(f"load candidates at {triples:,} triples")
+            report["candidates"][str(triples)] = bench_candidates(
+                data.file(triples), args.workdir, args.parts
             )
-        for triples in args.compare_reasoners:
-            report["reasoners"][str(triples)] = bench_reasoners(args.workdir, triples, args.seed)
-        if not args.no_owlrl:
-            owlrl_scales = [int(n) for n in args.owlrl_scales.split(",") if n]
-            report["owlrl"] = bench_owlrl(args.workdir, owlrl_scales, args.seed, args.owlrl_budget)
+        if args.compare_reasoners:
+            progress(f"reasoners at {triples:,} triples")
+            report["reasoners"][str(triples)] = bench_reasoners(
+                data.file(triples), args.workdir / f"reasoners-{triples}"
+            )
+    if not args.no_owlrl:
+        report["owlrl"] = bench_owlrl(data, args.owlrl_scales, args.owlrl_budget)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    data = GeneratedData(args.workdir, args.seed)
+    try:
+        report = run(args, data)
     finally:
         if not args.keep:
-            for path in args.workdir.glob("generated-*.nq"):
-                path.unlink()
+            data.remove()
     print_report(report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
