@@ -42,7 +42,11 @@ def _target(request: Request, path: str | None) -> Target | str:
     if path is not None:
         if "graph" in params or "default" in params:
             return "Name the graph by the request URL or by ?graph=, not both"
-        return ox.NamedNode(str(request.url.replace(query="")))
+        url = str(request.url.replace(query=""))
+        try:
+            return ox.NamedNode(url)
+        except ValueError:
+            return f"This URL cannot name a graph (it is not a valid IRI): {url}"
     if "default" in params and "graph" in params:
         return "Give ?graph=<IRI> or ?default, not both"
     if "default" in params:
@@ -81,11 +85,15 @@ def _multipart(content_type: str, body: bytes, graph: Target) -> list[ox.Quad]:
         b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
     )
     quads: list[ox.Quad] = []
+    parts = 0
     for part in message.iter_parts():
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             continue
         quads += _parse_body(part.get_content_type(), payload, graph)
+        parts += 1
+    if not parts:  # a broken or empty multipart body must not empty the graph (PUT)
+        raise ValueError("the multipart body has no parts (check its boundary)")
     return quads
 
 
@@ -94,9 +102,10 @@ async def _read_upload(request: Request, graph: Target) -> list[ox.Quad] | Respo
     media = content_type.split(";")[0].strip().lower()
     body = await request.body()
     try:
+        # Parsed in a thread: a big or deeply nested upload must not hold up other requests.
         if media == "multipart/form-data":
-            return _multipart(content_type, body, graph)
-        return _parse_body(media, body, graph)
+            return await run_in_threadpool(_multipart, content_type, body, graph)
+        return await run_in_threadpool(_parse_body, media, body, graph)
     except LookupError:
         offered = ", ".join(UPLOAD_TYPES)
         return error(request, 415, "unsupported_media_type", f"Send one of: {offered}")

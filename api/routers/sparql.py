@@ -13,6 +13,8 @@ partial body. Requests that would make the server reach out (SERVICE, LOAD) are 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -26,7 +28,13 @@ from kg.describe import service_description, void_description
 from kg.executor import BAD_QUERY, OK, TIMEOUT, QueryJob
 from kg.negotiate import choose
 from kg.results import offered_types
-from kg.sparql_guard import GuardError, add_using_clauses, inspect_query, inspect_update
+from kg.sparql_guard import (
+    GuardError,
+    Inspection,
+    add_using_clauses,
+    inspect_query,
+    inspect_update,
+)
 from kg.stores.base import GraphStore
 
 router = APIRouter(tags=["sparql"])
@@ -36,12 +44,20 @@ UPDATE_TYPE = "application/sparql-update"
 FORM_TYPE = "application/x-www-form-urlencoded"
 #: Header saying the answer was cut at the row cap (the name Virtuoso uses).
 MAX_ROWS_HEADER = "X-SPARQL-MaxRows"
+#: Texts longer than this are scanned by the guard in a thread, not on the event loop.
+SCAN_ON_LOOP_CHARS = 16 * 1024
+
+
+class TooLong(ValueError):
+    """A query or update text past ``KG_MAX_QUERY_BYTES`` (answered with 413)."""
+
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "Malformed request or query, or one this endpoint refuses"},
     401: {"description": "A write without a valid bearer token"},
     403: {"description": "Writes are disabled on this endpoint"},
     406: {"description": "No acceptable media type for this kind of answer"},
+    413: {"description": "The query or update is longer than this endpoint accepts"},
     415: {"description": "Unsupported request media type"},
     503: {"description": "The query ran out of time; nothing of its answer was sent"},
 }
@@ -78,10 +94,20 @@ def _media_type(request: Request) -> tuple[str, str | None]:
     return parts[0].lower(), charset
 
 
+def _check_length(request: Request, size: int) -> None:
+    limit = get_service(request).settings.max_query_bytes
+    if size > limit:
+        raise TooLong(f"The request is {size:,} bytes; this endpoint takes at most {limit:,}")
+
+
 async def _body_text(request: Request, charset: str | None) -> str:
     if charset not in (None, "utf-8", "utf8"):
         raise UnicodeError(f"the request body must be UTF-8, not {charset}")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit():  # refuse before reading a body we would not take
+        _check_length(request, int(declared))
     raw = await request.body()
+    _check_length(request, len(raw))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -103,14 +129,24 @@ def _timeout(request: Request, raw: str | None) -> float:
         asked = float(raw)
     except ValueError:
         raise ValueError("timeout must be a number of seconds") from None
+    if not math.isfinite(asked):
+        raise ValueError("timeout must be a number of seconds")
     if asked <= 0:
         raise ValueError("timeout must be more than 0 seconds")
     return min(asked, ceiling)
 
 
+async def _inspect(inspect: Callable[[str], Inspection], text: str) -> Inspection:
+    """The guard's look at ``text``; a long text is read in a thread, so that scanning it
+    never holds up other requests."""
+    if len(text) <= SCAN_ON_LOOP_CHARS:
+        return inspect(text)
+    return await run_in_threadpool(inspect, text)
+
+
 async def _answer_query(request: Request, query: str, params: dict[str, list[str]]) -> Response:
     service = get_service(request)
-    inspection = inspect_query(query)
+    inspection = await _inspect(inspect_query, query)
     if inspection.refusal:
         return error(
             request, 400, "refused" if inspection.form else "bad_query", inspection.refusal
@@ -165,15 +201,16 @@ async def _answer_update(request: Request, update: str, params: dict[str, list[s
     denied = write_denied(request)
     if denied is not None:
         return denied
-    inspection = inspect_update(update)
-    if inspection.refusal:
-        return error(request, 400, "refused", inspection.refusal)
     using, using_named = params.get("using-graph-uri", []), params.get("using-named-graph-uri", [])
     if using or using_named:
         try:
             update = add_using_clauses(update, using, using_named)
         except GuardError as err:
             return error(request, 400, "bad_request", str(err))
+    # The guard reads the text that will run, with the protocol's USING clauses in it.
+    inspection = await _inspect(inspect_update, update)
+    if inspection.refusal:
+        return error(request, 400, "refused", inspection.refusal)
 
     base_iri = str(request.url.replace(query=""))
 
@@ -184,8 +221,10 @@ async def _answer_update(request: Request, update: str, params: dict[str, list[s
         await run_in_threadpool(get_service(request).write, apply)
     except SyntaxError as err:
         return error(request, 400, "bad_update", f"SPARQL syntax error: {str(err).splitlines()[0]}")
-    except (ValueError, OSError) as err:
-        return error(request, 400, "bad_update", str(err).splitlines()[0][:300])
+    except (ValueError, OSError, RuntimeError) as err:
+        # Oxigraph raises RuntimeError for an operation on a graph that is not there
+        # (CLEAR, DROP, MOVE without SILENT) or already is (CREATE): the update's own fault.
+        return error(request, 400, "bad_update", (str(err).splitlines() or ["failed"])[0][:300])
     return Response(status_code=204)
 
 
@@ -222,6 +261,10 @@ async def sparql_get(request: Request) -> Response:
         return error(request, 400, "bad_request", str(err))
     if text is None:
         return _description(request)
+    try:
+        _check_length(request, len(text.encode()))
+    except TooLong as err:
+        return error(request, 413, "too_long", str(err))
     return await _answer_query(request, text, params)
 
 
@@ -266,6 +309,8 @@ async def sparql_post(request: Request) -> Response:
             return await _answer_update(request, await _body_text(request, charset), params)
     except UnicodeError as err:
         return error(request, 400, "bad_encoding", str(err))
+    except TooLong as err:
+        return error(request, 413, "too_long", str(err))
     except ValueError as err:
         return error(request, 400, "bad_request", str(err))
     if not media:

@@ -19,6 +19,14 @@ single-threaded when it forks, which is what makes forking it safe. The server h
 end of each new worker's pipe over a Unix socket (``SCM_RIGHTS``), and kills a worker that
 misses its deadline by its process id.
 
+Query workers (and the template) have no network: each moves itself into a network
+namespace of its own, with no interface up, before it reads anything (Linux
+``unshare(CLONE_NEWNET)``; as root, or through an unprivileged user namespace). Oxigraph
+would run ``SERVICE`` by opening HTTP connections; :mod:`kg.sparql_guard` refuses it by reading
+the query, and the namespace makes sure that a query the guard misreads still cannot reach
+anything, loopback included. The ``sparql`` backend's workers are clients of a remote server
+and keep the network. Where namespaces are not allowed the server says so at start.
+
 The server waits for an answer on its event loop (:meth:`QueryPool.run_async`): the worker's
 end of the pipe is watched like any socket, so a query costs no thread hand-off. Only what
 may block goes to a thread: starting a worker or waiting for one when all are busy, and
@@ -31,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import logging
 import multiprocessing
 import os
 import signal
@@ -51,6 +60,8 @@ from kg.snapshot import NQUADS
 from kg.stores import GraphStore, StoreError, open_store
 from kg.stores.oxigraph import memory_copy
 
+log = logging.getLogger(__name__)
+
 OK, BAD_QUERY, TIMEOUT, FAILED = "ok", "bad_query", "timeout", "failed"
 #: Answers up to this size travel in the pipe's first message: under 16 KiB, a message is
 #: written with one system call (``multiprocessing.connection``), so it arrives whole and the
@@ -58,6 +69,7 @@ OK, BAD_QUERY, TIMEOUT, FAILED = "ok", "bad_query", "timeout", "failed"
 INLINE_BYTES = 8 * 1024
 #: prctl(2) option: the signal a process gets when its parent ends (Linux).
 _PR_SET_PDEATHSIG = 1
+_CLONE_NEWUSER, _CLONE_NEWNET = 0x10000000, 0x40000000
 
 
 @dataclass(frozen=True)
@@ -87,6 +99,21 @@ class Outcome:
 def run_job(store: GraphStore, job: QueryJob) -> Outcome:
     """Evaluate ``job`` on ``store`` in this process (what a worker does)."""
     started = time.perf_counter()
+    try:
+        results = store.query(job.query, **_dataset_options(job))
+        answer = write_results(results, job.media_type, max_rows=job.max_rows, limit=job.limit)
+    except SyntaxError as err:
+        return Outcome(BAD_QUERY, message=f"SPARQL syntax error: {_first_line(err)}")
+    except ValueError as err:  # e.g. an IRI that is not valid, or an unsupported format
+        return Outcome(BAD_QUERY, message=_first_line(err))
+    except Exception as err:  # an evaluation failure: short, and no Python in it
+        return Outcome(FAILED, message=f"The query could not be evaluated: {_first_line(err)}")
+    return Outcome(OK, answer=answer, seconds=time.perf_counter() - started)
+
+
+def _dataset_options(job: QueryJob) -> dict[str, Any]:
+    """``Store.query`` options for the job's dataset (ValueError for a graph name that is
+    not an IRI)."""
     options: dict[str, Any] = {"base_iri": job.base_iri}
     if job.default_graphs is None and job.named_graphs is None:
         options["use_default_graph_as_union"] = True
@@ -96,16 +123,11 @@ def run_job(store: GraphStore, job: QueryJob) -> Outcome:
     if job.named_graphs is not None:
         options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
         options.setdefault("default_graph", [])
-    try:
-        results = store.query(job.query, **options)
-        answer = write_results(results, job.media_type, max_rows=job.max_rows, limit=job.limit)
-    except SyntaxError as err:
-        return Outcome(BAD_QUERY, message=f"SPARQL syntax error: {str(err).splitlines()[0]}")
-    except ValueError as err:  # e.g. an IRI that is not valid, or an unsupported format
-        return Outcome(BAD_QUERY, message=str(err).splitlines()[0][:300])
-    except Exception as err:  # an evaluation failure: typed, short, no traceback
-        return Outcome(FAILED, message=f"{type(err).__name__}: {str(err).splitlines()[0][:300]}")
-    return Outcome(OK, answer=answer, seconds=time.perf_counter() - started)
+    return options
+
+
+def _first_line(err: BaseException) -> str:
+    return (str(err).splitlines() or ["no details given"])[0][:300]
 
 
 def _open(settings: Settings, location: str | None) -> GraphStore:
@@ -131,7 +153,60 @@ def _answer_jobs(
 
 
 def _worker_main(conn: Connection, settings: Settings, location: str | None) -> None:
+    if _needs_no_network(settings):
+        _leave_network()
     _answer_jobs(conn, _open(settings, location), settings, location)
+
+
+def _needs_no_network(settings: Settings) -> bool:
+    """Whether this backend's workers can do without the network (all but ``sparql``)."""
+    return settings.backend != "sparql"
+
+
+def _leave_network() -> bool:
+    """Move this process into a new network namespace, where no interface is up: any
+    connection it then tries fails at once, to loopback as to anywhere. True if it moved.
+
+    As root (``CAP_SYS_ADMIN``) a network namespace alone; otherwise inside a new user
+    namespace whose only user is this one (mapped to itself), so files stay readable
+    exactly as before. Must run while the process has one thread (a kernel rule for user
+    namespaces), so before the store is opened."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return False
+    if libc.unshare(_CLONE_NEWNET) == 0:
+        return True
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) != 0:
+        return False
+    try:
+        Path("/proc/self/setgroups").write_text("deny")
+        Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+        Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+    except OSError:
+        pass  # unmapped, files are read as the overflow user: reading may fail, not leak
+    return True
+
+
+def _probe_leave_network(conn: Connection) -> None:
+    conn.send(_leave_network())
+
+
+def workers_can_leave_network(context: Any) -> bool:
+    """Whether a process started from ``context`` can leave the network (see
+    :func:`_leave_network`); asked once when a pool starts, in a process of its own."""
+    ours, theirs = context.Pipe()
+    probe = context.Process(target=_probe_leave_network, args=(theirs,), daemon=True)
+    probe.start()
+    theirs.close()
+    try:
+        return bool(ours.recv()) if ours.poll(30) else False
+    except EOFError:
+        return False
+    finally:
+        probe.join(timeout=5)
+        ours.close()
 
 
 def _die_with_parent() -> None:
@@ -145,6 +220,7 @@ def _die_with_parent() -> None:
 def _template_main(conn: Connection, settings: Settings) -> None:
     """The template process: load the in-memory copy, then fork a worker for every pipe end
     the server sends, answering with the worker's process id (or an error message)."""
+    _leave_network()  # before any thread starts; the workers it forks inherit it
     try:
         store: GraphStore = memory_copy(settings.store, settings.snapshot_dir / NQUADS)
     except Exception as err:  # e.g. nothing built yet: the server reports it
@@ -318,6 +394,16 @@ class QueryPool:
         self._count = 0
         self._ready = threading.Condition()
         self._closed = False
+        #: Whether workers run without network (see :func:`_leave_network`).
+        self.network_isolated = _needs_no_network(settings) and workers_can_leave_network(
+            self._context
+        )
+        if _needs_no_network(settings) and not self.network_isolated:
+            log.warning(
+                "Query workers could not be given a network namespace of their own (this "
+                "needs root or unprivileged user namespaces): SERVICE and LOAD are kept out "
+                "by the query guard alone."
+            )
         self._template = (
             _Template(self._context, settings)
             if settings.backend == "oxigraph" and settings.serve_from == "memory"

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     query_timeout: float = 30.0
     #: Most rows (or triples) an answer returns; a capped answer says so in a header.
     max_rows: int = 10_000
+    #: Longest query or update text accepted, in bytes (UTF-8); longer ones get 413.
+    max_query_bytes: int = 1_048_576
     #: Query worker processes kept warm, and the most started when all are busy.
     query_workers: int = 2
     max_query_workers: int = 8

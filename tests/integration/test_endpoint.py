@@ -10,10 +10,12 @@ import time
 from collections.abc import Iterator
 
 import httpx
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from kg.executor import INLINE_BYTES
+from kg.executor import FAILED, INLINE_BYTES, OK, QueryJob, QueryPool
+from kg.settings import Settings
 from tests.support import live_server
 
 COUNT_SERVED = "SELECT (COUNT(*) AS ?n) WHERE { ?p <https://w3id.org/mea-kg/ontology#servedBy> ?c }"
@@ -177,6 +179,36 @@ def test_load_is_refused_even_with_writes_enabled(built, canary: Canary) -> None
         assert "LOAD is not allowed" in r.text
     time.sleep(0.3)
     assert canary.connections == 0
+
+
+@pytest.mark.parametrize("serve_from", ["disk", "memory"])
+def test_query_workers_reach_nothing_even_past_the_guard(  # type: ignore[no-untyped-def]
+    built, canary: Canary, serve_from: str
+) -> None:
+    """Defence in depth under the guard: a SERVICE query handed straight to the worker pool
+    (as if the guard had misread it) connects to nothing. In this process the same query
+    does reach the canary, so the test would see a connection if the workers made one."""
+    query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{canary.port}/sparql> {{ ?s ?p ?o }} }}"
+    with pytest.raises(OSError):
+        list(ox.Store().query(query))  # type: ignore[arg-type]
+    time.sleep(0.3)
+    assert canary.connections >= 1
+    before = canary.connections
+    settings = Settings(
+        store=built.settings.store, snapshot_dir=built.settings.snapshot_dir, serve_from=serve_from
+    )
+    pool = QueryPool(settings, min_workers=1)
+    try:
+        if not pool.network_isolated:
+            pytest.skip("this machine allows no network namespaces (needs root or user namespaces)")
+        outcome = pool.run(QueryJob(query, "application/sparql-results+json", max_rows=10), 20)
+        # The worker still answers queries that need no network.
+        assert pool.run(QueryJob("ASK {}", "application/json", max_rows=10), 20).status == OK
+    finally:
+        pool.close()
+    assert outcome.status == FAILED and "OSError" not in outcome.message
+    time.sleep(0.3)
+    assert canary.connections == before
 
 
 def test_a_query_out_of_time_gets_503_and_no_partial_body(server: str) -> None:
