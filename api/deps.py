@@ -12,6 +12,13 @@ from api.errors import error
 from kg.negotiate import choose
 from kg.results import GRAPH_TYPES
 from kg.service import GraphService
+from kg.syntax_limits import (
+    UnwritableGraph,
+    carriers,
+    check_writable,
+    rdf_problems,
+    xml_safe_blank_nodes,
+)
 
 
 def get_service(request: Request) -> GraphService:
@@ -39,14 +46,43 @@ def write_denied(request: Request) -> Response | None:
 
 
 def rdf_response(request: Request, triples: list[ox.Triple], what: str) -> Response:
-    """``triples`` in the RDF syntax the client prefers (406 if none)."""
-    media_type = choose(request.headers.get("accept"), list(GRAPH_TYPES))
+    """``triples`` in the RDF syntax the client prefers (406 if none).
+
+    A syntax that cannot carry these triples (JSON-LD and RDF 1.2 triple terms; RDF/XML and a
+    predicate whose IRI does not end in an XML name, see :func:`kg.syntax_limits.check_writable`)
+    is passed over for the next one the client accepts; when the client accepts none that
+    can, the answer is a 406 naming those that can. ``what`` names the triples for messages
+    (``"A graph"``, ``"The service description"``).
+    """
+    accept = request.headers.get("accept")
+    offered = list(GRAPH_TYPES)
+    media_type = choose(accept, offered)
     if media_type is None:
-        offered = ", ".join(GRAPH_TYPES)
-        return error(request, 406, "not_acceptable", f"{what} can be sent as: {offered}")
+        return error(request, 406, "not_acceptable", f"{what} can be sent as: {', '.join(offered)}")
     rdf_format = GRAPH_TYPES[media_type]
+    if rdf_format in (ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML):
+        problems = rdf_problems(triples)
+        if not carriers(problems, [rdf_format]):
+            able = carriers(problems, GRAPH_TYPES.values())
+            fallback = choose(accept, [m for m in offered if GRAPH_TYPES[m] in able])
+            if fallback is None:
+                subject = "This " + what[2:] if what.startswith("A ") else what
+                try:
+                    check_writable(
+                        triples,
+                        rdf_format,
+                        what=subject,
+                        offered=GRAPH_TYPES.values(),
+                        problems=problems,
+                    )
+                except UnwritableGraph as err:
+                    return error(request, 406, "not_acceptable", str(err))
+            else:
+                media_type, rdf_format = fallback, GRAPH_TYPES[fallback]
     items: list[ox.Triple] | list[ox.Quad] = triples
     if rdf_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
         items = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+    elif rdf_format == ox.RdfFormat.RDF_XML:
+        items = xml_safe_blank_nodes(triples)
     body = ox.serialize(items, format=rdf_format) or b""
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})

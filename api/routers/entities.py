@@ -28,6 +28,7 @@ from kg.entity import (
 )
 from kg.namespaces import entity_iri, graph_iri
 from kg.negotiate import choose
+from kg.syntax_limits import UnwritableGraph
 
 router = APIRouter(tags=["entities"])
 
@@ -74,7 +75,11 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "The store does not mention this IRI (HTML or JSON by `Accept`).",
         "content": {"text/html": {}},
     },
-    406: {"model": EntityError, "description": "No offered format is acceptable."},
+    406: {
+        "model": EntityError,
+        "description": "No offered format is acceptable, or none the client accepts can "
+        "carry this description (JSON-LD and RDF 1.2 triple terms).",
+    },
 }
 
 
@@ -129,7 +134,20 @@ def _answer(request: Request, iri: str, fmt: str | None, self_query: dict[str, s
     headers = {"Vary": "Accept", "Link": links}
     if entity is not None:
         return HTMLResponse(render_entity(entity, ctx), headers=headers)
-    body = serialize(entity_triples(store, iri), chosen)
+    triples = entity_triples(store, iri)
+    try:
+        body = serialize(triples, chosen)
+    except UnwritableGraph as err:
+        # JSON-LD and RDF 1.2 triple terms. Chosen by Accept: the client's next choice among
+        # the RDF formats that can carry them, if it takes one; else (or for ?format=) 406.
+        media = None
+        if fmt is None:
+            others = [m for m in OFFERED if FORMAT_OF[m] not in ("html", chosen)]
+            media = choose(request.headers.get("accept"), others)
+        if media is None:
+            return _error(request, 406, "not_acceptable", str(err), iri)
+        chosen = FORMAT_OF[media]
+        body = serialize(triples, chosen)
     return Response(body, media_type=RDF_MEDIA_TYPES[chosen], headers=headers)
 
 

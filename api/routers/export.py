@@ -19,6 +19,7 @@ from kg.export_rdf import (
     get_format,
 )
 from kg.informea import FeedUnavailable
+from kg.syntax_limits import UnwritableGraph
 
 router = APIRouter(prefix="/export", tags=["export"])
 
@@ -32,6 +33,10 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {fmt.media_type: {} for fmt in FORMATS.values()},
     },
     400: {"description": "Unknown format (plain text)"},
+    406: {
+        "description": "The format cannot carry this graph (JSON-LD and RDF 1.2 triple "
+        "terms); the message names the formats that can"
+    },
     503: {"description": "The store has no build snapshot: run `kg build`"},
 }
 
@@ -58,6 +63,8 @@ def rdf_dump(
     try:
         name = _choose(format, request.headers.get("accept", ""))
         data = export_rdf(request.app.state.store, request.app.state.settings, name)
+    except UnwritableGraph as err:  # e.g. JSON-LD asked of a graph with triple terms
+        return error(request, 406, "not_acceptable", str(err))
     except ExportError as err:
         return error(request, 400, "bad_request", str(err))
     except FeedUnavailable as err:
@@ -92,4 +99,8 @@ def description(
     except FeedUnavailable as err:
         return error(request, 503, "unavailable", str(err))
     fmt = FORMATS[name]
-    return Response(fmt.writer(quads), media_type=fmt.media_type, headers={"Vary": "Accept"})
+    try:
+        data = fmt.writer(quads)
+    except UnwritableGraph as err:  # the description holds no triple terms; kept safe anyway
+        return error(request, 406, "not_acceptable", str(err))
+    return Response(data, media_type=fmt.media_type, headers={"Vary": "Accept"})

@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import get_service, rdf_response, write_denied
 from api.errors import error
 from kg.describe import service_description, void_description
-from kg.executor import BAD_QUERY, OK, TIMEOUT, QueryJob
+from kg.executor import BAD_QUERY, NOT_ACCEPTABLE, OK, TIMEOUT, QueryJob
 from kg.negotiate import choose
 from kg.results import offered_types
 from kg.sparql_guard import (
@@ -192,6 +192,8 @@ async def _answer_query(request: Request, query: str, params: dict[str, list[str
         return Response(outcome.answer.body, media_type=media_type, headers=headers)
     if outcome.status == BAD_QUERY:
         return error(request, 400, "bad_query", outcome.message)
+    if outcome.status == NOT_ACCEPTABLE:
+        return error(request, 406, "not_acceptable", outcome.message)
     if outcome.status == TIMEOUT:
         return error(request, 503, "timeout", outcome.message, headers={"Retry-After": "1"})
     return error(request, 500, "query_failed", outcome.message)

@@ -35,6 +35,7 @@ import pyoxigraph as ox
 
 from kg.namespaces import MEA, PREFIXES
 from kg.stores.base import GraphStore
+from kg.syntax_limits import check_writable
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
@@ -433,20 +434,42 @@ def serialize(triples: list[ox.Triple], fmt: str) -> bytes:
     """``triples`` as Turtle (``ttl``), N-Triples (``nt``) or JSON-LD (``jsonld``, compacted
     with the project's prefixes as an inline ``@context``: no remote context to fetch).
 
+    JSON-LD cannot carry RDF 1.2 triple terms (``<<( s p o )>>``, which a writer may have
+    uploaded): then :class:`kg.syntax_limits.UnwritableGraph` (a ``ValueError``) with a message for
+    the client naming Turtle and N-Triples, which can. Literals with a base direction
+    (``"x"@en--ltr``), which rdflib cannot read, are written by Oxigraph instead: the same
+    JSON-LD, expanded (no ``@context``).
+
     >>> t = ox.Triple(ox.NamedNode("https://example.org/a"),
     ...               ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), ox.Literal("A"))
     >>> serialize([t], "nt")
     b'<https://example.org/a> <http://www.w3.org/2000/01/rdf-schema#label> "A" .\\n'
+    >>> serialize([ox.Triple(t.subject, t.predicate, t)], "jsonld")
+    Traceback (most recent call last):
+    ...
+    kg.syntax_limits.UnwritableGraph: This description holds RDF 1.2 triple terms, ... N-Triples
     """
     if fmt == "ttl":
         return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
     if fmt == "nt":
         return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
     if fmt == "jsonld":
+        check_writable(
+            triples,
+            ox.RdfFormat.JSON_LD,
+            what="This description",
+            offered=(ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES),
+        )
+        if any(isinstance(t.object, ox.Literal) and t.object.direction for t in triples):
+            return ox.serialize(triples, format=ox.RdfFormat.JSON_LD) or b""
         from rdflib import Graph  # rdflib compacts JSON-LD with a context; Oxigraph expands
+        from rdflib.exceptions import ParserError
 
         ntriples = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-        graph = Graph().parse(data=ntriples.decode("utf-8"), format="nt")
+        try:
+            graph = Graph().parse(data=ntriples.decode("utf-8"), format="nt")
+        except ParserError:  # RDF 1.2 that rdflib cannot read yet: Oxigraph's JSON-LD
+            return ox.serialize(triples, format=ox.RdfFormat.JSON_LD) or b""
         text = graph.serialize(format="json-ld", context=dict(PREFIXES), auto_compact=True)
         return text.encode("utf-8")
     raise ValueError(f"unknown RDF format {fmt!r}: use one of {', '.join(RDF_MEDIA_TYPES)}")

@@ -59,10 +59,17 @@ from kg.settings import Settings
 from kg.snapshot import NQUADS
 from kg.stores import GraphStore, StoreError, open_store
 from kg.stores.oxigraph import memory_copy
+from kg.syntax_limits import UnwritableGraph
 
 log = logging.getLogger(__name__)
 
-OK, BAD_QUERY, TIMEOUT, FAILED = "ok", "bad_query", "timeout", "failed"
+OK, BAD_QUERY, NOT_ACCEPTABLE, TIMEOUT, FAILED = (
+    "ok",
+    "bad_query",
+    "not_acceptable",
+    "timeout",
+    "failed",
+)
 #: Answers up to this size travel in the pipe's first message: under 16 KiB, a message is
 #: written with one system call (``multiprocessing.connection``), so it arrives whole and the
 #: event loop may read it itself. Bigger ones follow as raw bytes, read in a thread.
@@ -90,7 +97,7 @@ class QueryJob:
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # OK, BAD_QUERY, TIMEOUT or FAILED
+    status: str  # OK, BAD_QUERY, NOT_ACCEPTABLE, TIMEOUT or FAILED
     answer: Answer | None = None
     message: str = ""
     seconds: float = 0.0
@@ -104,6 +111,8 @@ def run_job(store: GraphStore, job: QueryJob) -> Outcome:
         answer = write_results(results, job.media_type, max_rows=job.max_rows, limit=job.limit)
     except SyntaxError as err:
         return Outcome(BAD_QUERY, message=f"SPARQL syntax error: {_first_line(err)}")
+    except UnwritableGraph as err:  # the asked syntax cannot carry this answer
+        return Outcome(NOT_ACCEPTABLE, message=_first_line(err))
     except ValueError as err:  # e.g. an IRI that is not valid, or an unsupported format
         return Outcome(BAD_QUERY, message=_first_line(err))
     except Exception as err:  # an evaluation failure: short, and no Python in it

@@ -39,6 +39,7 @@ from kg.query import execute
 from kg.settings import Settings
 from kg.snapshot import Manifest
 from kg.stores.base import GraphStore, is_solutions, is_triples
+from kg.syntax_limits import check_writable
 
 EXPORT_PREFIXES: dict[str, str] = {
     **{k: v for k, v in PREFIXES.items() if k != "sh"},
@@ -123,9 +124,19 @@ def write_trig(quads: Sequence[ox.Quad]) -> bytes:
     return _sorted_prefixes(data or b"")
 
 
+#: The syntaxes that carry every graph the store can hold (RDF 1.2 triple terms included).
+_CARRY_ALL = (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
+
+
 def write_jsonld(quads: Sequence[ox.Quad]) -> bytes:
     """Expanded JSON-LD 1.1 (no context, so nothing to fetch), one named graph per
-    ``@graph`` object, nodes and properties in sorted order."""
+    ``@graph`` object, nodes and properties in sorted order.
+
+    JSON-LD cannot carry RDF 1.2 triple terms (which a writer may have uploaded): then
+    :class:`kg.syntax_limits.UnwritableGraph` (a ``ValueError``), whose message names the formats
+    that can, rather than Oxigraph's ``OSError``.
+    """
+    check_writable(quads, ox.RdfFormat.JSON_LD, what="This graph", offered=_CARRY_ALL)
     return ox.serialize(_sorted_quads(quads), format=ox.RdfFormat.JSON_LD) or b""
 
 
@@ -156,7 +167,8 @@ FORMATS: dict[str, ExportFormat] = {
 
 
 class ExportError(ValueError):
-    """An export that cannot be made (unknown format); ``str(err)`` is for users."""
+    """An export that cannot be made (unknown format); ``str(err)`` is for users. (A format
+    that cannot carry the graph is :class:`~kg.syntax_limits.UnwritableGraph` instead.)"""
 
 
 def get_format(name: str) -> ExportFormat:
@@ -391,6 +403,8 @@ def export_rdf(
     """The dump in format ``fmt`` (a key of :data:`FORMATS`).
 
     Cached per (store, snapshot, format, settings): a snapshot always gives the same bytes.
+    A format that cannot carry the graph raises :class:`~kg.syntax_limits.UnwritableGraph` (JSON-LD
+    and RDF 1.2 triple terms); nothing is cached then.
     """
     writer = get_format(fmt).writer
     informea = informea or InformeaSettings()

@@ -12,6 +12,11 @@ What becomes what
   ``types`` / ``kind`` attributes, never an edge.
 * **Edges** carry the predicate as a CURIE (``mea:hasOutcome``); a node pair has at most one
   edge per predicate (networkx ``MultiDiGraph`` keyed by predicate).
+* **RDF 1.2 triple terms are left out**: a triple whose object is a triple term
+  (``<<( s p o )>>``, e.g. the ``rdf:reifies`` of a reifier) states something about a
+  statement, not a link between two resources, so it gives no edge and no node (a reifier's
+  other triples are kept, the reifier being a blank node). Nor do triples of the default
+  graph count: a projection reads the named graphs.
 * **Schema-level triples are left out**: the ontology graph (``<base>/graph/ontology``) gives
   no edges and no nodes. It is read for what the projection needs to know about the model
   (inverse pairs, sub-properties, the class hierarchy, labels of predicates and of the
@@ -367,6 +372,8 @@ def _read_schema(store: GraphStore, ontology: ox.NamedNode) -> _Schema:
             if p in LABEL_PROPERTIES[:2] and (o.language in (None, "en")):
                 schema.labels.setdefault(s, o.value)
             continue
+        if isinstance(o, ox.Triple):  # a statement about a statement: nothing the model says
+            continue
         ov = _term_id(o)
         if p == _RDF_TYPE:
             schema.types.setdefault(s, set()).add(ov)
@@ -419,15 +426,26 @@ def _ingest(quads: Iterable[ox.Quad], *, schema: _Schema, ontology: str, inferre
     pred_curie: dict[str, str] = {}
     canonical_inverse = schema.canonical_inverse
     terms = schema.terms
-    named, literal = ox.NamedNode, ox.Literal
+    named, blank, literal = ox.NamedNode, ox.BlankNode, ox.Literal
     count = 0
     for quad in quads:
-        graph = quad.graph_name.value  # type: ignore[union-attr]
+        graph_name = quad.graph_name
+        if graph_name.__class__ is ox.DefaultGraph:
+            # Only named graphs are projected (a store scan reads nothing else); a snapshot
+            # file holding default-graph lines is read the same way.
+            continue
+        graph = graph_name.value  # type: ignore[union-attr]
         if graph == ontology:
             continue
         count += 1
         subject = quad.subject
-        s = subject.value if subject.__class__ is named else "_:" + subject.value  # type: ignore[union-attr]
+        kind = subject.__class__
+        if kind is named:
+            s = subject.value  # type: ignore[union-attr]
+        elif kind is blank:
+            s = "_:" + subject.value  # type: ignore[union-attr]
+        else:  # not in RDF 1.2, which allows triple terms as objects only; never a node
+            continue
         s = iid(s, s)
         if s in terms:
             continue
@@ -435,10 +453,21 @@ def _ingest(quads: Iterable[ox.Quad], *, schema: _Schema, ontology: str, inferre
         obj = quad.object
         cls_ = obj.__class__
         if cls_ is literal:
+            # Any literal, whatever its datatype (ill-typed, rdf:JSON, a base direction ...),
+            # is kept by its lexical form and language tag: an attribute, never a node.
             p = pred_curie.get(p_iri) or pred_curie.setdefault(p_iri, curie(p_iri))
             literals[s][p].append((obj.value, obj.language))  # type: ignore[union-attr]
             continue
-        o = obj.value if cls_ is named else "_:" + obj.value  # type: ignore[union-attr]
+        if cls_ is named:
+            o = obj.value  # type: ignore[union-attr]
+        elif cls_ is blank:
+            o = "_:" + obj.value  # type: ignore[union-attr]
+        else:
+            # An RDF 1.2 triple term (``<<( s p o )>>``, also what a reifier's
+            # ``rdf:reifies`` points at): a statement about a statement, not a resource. The
+            # projection is of resources and their links, so the statement is left out; the
+            # reifier's own links, if any, stay (it is a node like any blank node).
+            continue
         o = iid(o, o)
         if p_iri == _RDF_TYPE:
             types[s].add(o)

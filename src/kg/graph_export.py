@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
@@ -111,6 +112,44 @@ def flatten(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return flat
 
 
+#: Characters XML 1.0 does not allow in a document at all (``Char``, §2.2). A literal may hold
+#: them (Turtle and N-Triples write ``\u0001``), but GraphML and GEXF are XML, and networkx
+#: writes them as they are, which is not well-formed.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A flattened graph whose strings XML can hold: each character XML 1.0 forbids becomes
+    U+FFFD (the replacement character). These exports are for looking at the graph, so a
+    stray control character in a label is shown as replaced, not refused; the RDF exports
+    keep it exactly. ``graph`` itself is returned when nothing needs replacing.
+
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("urn:a", label="bell" + chr(7))
+    >>> xml_safe(g).nodes["urn:a"]["label"] == "bell" + chr(0xFFFD)
+    True
+    """
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str) and _XML_FORBIDDEN.search(value):
+            return _XML_FORBIDDEN.sub("\ufffd", value)
+        return value
+
+    def dirty(data: dict[str, Any]) -> bool:
+        return any(isinstance(v, str) and _XML_FORBIDDEN.search(v) for v in data.values())
+
+    if not any(dirty(d) for _, d in graph.nodes(data=True)) and not any(
+        dirty(d) for *_, d in graph.edges(keys=True, data=True)
+    ):
+        return graph
+    out = nx.MultiDiGraph(**graph.graph)
+    for node, data in graph.nodes(data=True):
+        out.add_node(clean(node), **{k: clean(v) for k, v in data.items()})
+    for s, o, key, data in graph.edges(keys=True, data=True):
+        out.add_edge(clean(s), clean(o), key=key, **{k: clean(v) for k, v in data.items()})
+    return out
+
+
 class Exporter(ABC):
     """One export format: its name, media type and file suffix, and how to write it."""
 
@@ -145,7 +184,7 @@ class GraphMLExporter(Exporter):
         out = io.BytesIO()
         # Edge ids from our stable ``id`` (GraphML wants them unique; the key is the
         # predicate, which is not).
-        nx.write_graphml_xml(graph, out, edge_id_from_attribute="id")
+        nx.write_graphml_xml(xml_safe(graph), out, edge_id_from_attribute="id")
         return out.getvalue()
 
 
@@ -159,7 +198,7 @@ class GEXFExporter(Exporter):
     description = "GEXF, for Gephi"
 
     def write(self, graph: nx.MultiDiGraph) -> bytes:
-        coloured = graph.copy()
+        coloured = xml_safe(graph).copy()
         for _, data in coloured.nodes(data=True):
             rgb = str(data.get("colour", DEFAULT_COLOUR))
             data["viz"] = {

@@ -22,6 +22,7 @@ CONSTRUCT / DESCRIBE triples are capped the same way and written by Oxigraph's s
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -31,6 +32,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from kg.stores.base import is_boolean, is_solutions, is_triples
+from kg.syntax_limits import UnwritableGraph, writable
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
@@ -245,12 +247,18 @@ def _boolean(value: bool, media_type: str) -> Answer:
 
 
 def _graph(results: Any, media_type: str, max_rows: int) -> Answer:
+    """CONSTRUCT / DESCRIBE triples as ``media_type``, at most ``max_rows`` of them.
+
+    Raises :class:`UnwritableGraph` (a ``ValueError``) when the syntax cannot carry the
+    triples (JSON-LD and triple terms; RDF/XML and a predicate that does not end in an XML
+    name): the SPARQL endpoint should answer it 406, with ``str(err)`` as the message.
+    """
     triples, truncated = _capped(iter(results), max_rows)
     rdf_format = GRAPH_TYPES[media_type]
     if rdf_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
         items: list[Any] = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
     else:
-        items = triples
+        items = writable(triples, rdf_format, offered=GRAPH_TYPES.values())
     body = ox.serialize(items, format=rdf_format) or b""
     return Answer(body, media_type, rows=len(triples), truncated=truncated)
 
@@ -266,12 +274,30 @@ _OXIGRAPH_RESULTS_FORMATS: dict[str, ox.QueryResultsFormat] = {
 }
 
 
+#: What XML 1.0 cannot hold even as a character reference (``Char``, §2.2), in UTF-8: a
+#: control character (these bytes never occur inside a longer UTF-8 sequence), U+FFFE, U+FFFF.
+_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+XML_RESULTS = ("application/sparql-results+xml", "application/xml")
+
+
 def write_results(
     results: object, media_type: str, *, max_rows: int, limit: int | None = None
 ) -> Answer:
     """Serialise a store's query ``results`` as ``media_type``, at most ``max_rows``
     rows/triples. ``limit`` is the query's own outermost LIMIT, if any: an Oxigraph SELECT
-    answer bounded by it within ``max_rows`` is written by Oxigraph."""
+    answer bounded by it within ``max_rows`` is written by Oxigraph.
+
+    Raises :class:`~kg.syntax_limits.UnwritableGraph` when the media type cannot carry the
+    answer (e.g. XML results of a literal holding a control character)."""
+    answer = _write(results, media_type, max_rows=max_rows, limit=limit)
+    if media_type in XML_RESULTS and _NOT_XML.search(answer.body):
+        raise UnwritableGraph(
+            "This answer holds text with characters XML 1.0 forbids; ask for JSON, CSV or TSV"
+        )
+    return answer
+
+
+def _write(results: object, media_type: str, *, max_rows: int, limit: int | None) -> Answer:
     if (
         limit is not None
         and limit <= max_rows

@@ -60,11 +60,12 @@ def cmd_export_rdf(args: argparse.Namespace, settings: Settings) -> int:
     from kg.export_rdf import export_rdf
     from kg.informea import FeedUnavailable
     from kg.stores import open_store
+    from kg.syntax_limits import UnwritableGraph
 
     store = open_store(settings)
     try:
         data = export_rdf(store, settings, args.format)
-    except FeedUnavailable as err:
+    except (FeedUnavailable, UnwritableGraph) as err:
         _err(str(err))
         return EXIT_USAGE
     if args.output is None:
