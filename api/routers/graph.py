@@ -2,7 +2,7 @@
 graph view at ``/viz``.
 
 The graph projection (:mod:`kg.graph`) is built from the app's store on first use and kept on
-``app.state.graph_projection`` for the life of the app (one app serves one snapshot). Every
+``app.state.graph_projection`` until a write changes the graph. Every
 endpoint answers JSON from :mod:`kg.traverse`; an entity is named by its IRI, a CURIE
 (``kmgbf:target_3``), ``kind/key`` (``centre/iucn-ca-tsc``) or a label. A label that names
 several entities is a 409 listing them; a name nothing has is a 404.
@@ -80,16 +80,19 @@ _ERROR_NAMES = {404: "not_found", 409: "ambiguous", 422: "wrong_kind"}
 
 
 def projection(request: Request) -> GraphProjection:
-    """The app's graph projection, built once on first use."""
+    """The app's graph projection, built on first use and again after a write changed the
+    graph (a writable server: ``GraphService.version``)."""
     state = request.app.state
-    graph = getattr(state, STATE_KEY, None)
-    if graph is None:
+    service = getattr(state, "service", None)
+    version = service.version if service is not None else 0
+    cached = getattr(state, STATE_KEY, None)
+    if cached is None or cached[1] != version:
         with _BUILD_LOCK:
-            graph = getattr(state, STATE_KEY, None)
-            if graph is None:
-                graph = load_projection(state.settings, state.store)
-                setattr(state, STATE_KEY, graph)
-    return graph
+            cached = getattr(state, STATE_KEY, None)
+            if cached is None or cached[1] != version:
+                cached = (load_projection(state.settings, state.store), version)
+                setattr(state, STATE_KEY, cached)
+    return cached[0]
 
 
 Graph = Annotated[GraphProjection, Depends(projection)]

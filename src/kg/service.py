@@ -64,6 +64,9 @@ class GraphService:
         self.settings = settings
         self.writable = settings.write_token is not None
         self._write_lock = threading.Lock()
+        #: How many writes have been applied: what is derived from the graph and kept (the
+        #: traversal projection) is rebuilt when this has moved on.
+        self.version = 0
         self._generation = 0
         self._generations_dir = settings.store.with_name(settings.store.name + ".generations")
         self._checkpoints = settings.backend == "oxigraph" and self.writable
@@ -112,6 +115,7 @@ class GraphService:
                 mark_changed(self.settings.store)  # the snapshot no longer equals the store
                 self.pool.switch(self._checkpoint())
             self.counts = graph_counts(self.store)
+            self.version += 1
         return result
 
     def close(self) -> None:

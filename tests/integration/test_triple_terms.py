@@ -266,3 +266,23 @@ def test_construct_as_rdfxml_with_an_unwritable_predicate_is_refused(client: Tes
     assert r.status_code == 406
     clean(r)
     assert "the predicate <http://b#>, which RDF/XML cannot write" in r.text
+
+
+def test_the_projection_follows_writes(client: TestClient) -> None:
+    """The traversal projection is rebuilt after a write, not kept from before it."""
+    before = client.get("/api/graph/info").json()["nodes"]
+    party = "https://w3id.org/mea-kg/id/party/zz-written-later"
+    body = (
+        f"<{party}> a <https://w3id.org/mea-kg/ontology#Party> ; "
+        '<http://www.w3.org/2000/01/rdf-schema#label> "Written later" .'
+    )
+    r = client.put(
+        "/gsp",
+        params={"graph": "https://example.org/uploads/later"},
+        content=body.encode(),
+        headers={"authorization": f"Bearer {TOKEN}", "content-type": "text/turtle"},
+    )
+    assert r.status_code == 201
+    assert client.get("/api/graph/info").json()["nodes"] == before + 1
+    found = client.get("/api/graph/search", params={"q": "Written later"}).json()
+    assert party in str(found)
