@@ -62,7 +62,8 @@ def rdf_dump(
 ) -> Response:
     try:
         name = _choose(format, request.headers.get("accept", ""))
-        data = export_rdf(request.app.state.store, request.app.state.settings, name)
+        state = request.app.state
+        data = export_rdf(state.store, state.settings, name, version=state.service.version)
     except UnwritableGraph as err:  # e.g. JSON-LD asked of a graph with triple terms
         return error(request, 406, "not_acceptable", str(err))
     except ExportError as err:

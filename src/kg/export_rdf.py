@@ -399,10 +399,13 @@ def export_rdf(
     *,
     informea: InformeaSettings | None = None,
     export: ExportSettings | None = None,
+    version: int = 0,
 ) -> bytes:
     """The dump in format ``fmt`` (a key of :data:`FORMATS`).
 
-    Cached per (store, snapshot, format, settings): a snapshot always gives the same bytes.
+    Cached per (store, snapshot, ``version``, format, settings): a snapshot always gives the
+    same bytes until a write changes the store; a writable server passes its count of
+    writes (``GraphService.version``) as ``version``, so a write makes a new dump.
     A format that cannot carry the graph raises :class:`~kg.syntax_limits.UnwritableGraph` (JSON-LD
     and RDF 1.2 triple terms); nothing is cached then.
     """
@@ -412,6 +415,7 @@ def export_rdf(
     key = (
         str(settings.store),
         read_manifest(settings).sha256,
+        str(version),
         settings.base_iri,
         fmt,
         informea.tehran_id or "",

@@ -268,9 +268,11 @@ def test_construct_as_rdfxml_with_an_unwritable_predicate_is_refused(client: Tes
     assert "the predicate <http://b#>, which RDF/XML cannot write" in r.text
 
 
-def test_the_projection_follows_writes(client: TestClient) -> None:
-    """The traversal projection is rebuilt after a write, not kept from before it."""
+def test_the_projection_and_the_dump_follow_writes(client: TestClient) -> None:
+    """The traversal projection and the RDF dump are made again after a write, not kept
+    from before it."""
     before = client.get("/api/graph/info").json()["nodes"]
+    assert "zz-written-later" not in client.get("/export/rdf", params={"format": "nt"}).text
     party = "https://w3id.org/mea-kg/id/party/zz-written-later"
     body = (
         f"<{party}> a <https://w3id.org/mea-kg/ontology#Party> ; "
@@ -286,3 +288,4 @@ def test_the_projection_follows_writes(client: TestClient) -> None:
     assert client.get("/api/graph/info").json()["nodes"] == before + 1
     found = client.get("/api/graph/search", params={"q": "Written later"}).json()
     assert party in str(found)
+    assert party in client.get("/export/rdf", params={"format": "nt"}).text
