@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -25,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import get_service, rdf_response, write_denied
 from api.errors import error
 from kg.describe import service_description, void_description
-from kg.executor import BAD_QUERY, NOT_ACCEPTABLE, OK, TIMEOUT, QueryJob
+from kg.executor import BAD_QUERY, NOT_ACCEPTABLE, OK, TIMEOUT, QueryJob, UpdateTimedOut
 from kg.negotiate import choose
 from kg.results import offered_types
 from kg.sparql_guard import (
@@ -35,7 +36,6 @@ from kg.sparql_guard import (
     inspect_query,
     inspect_update,
 )
-from kg.stores.base import GraphStore
 
 router = APIRouter(tags=["sparql"])
 
@@ -214,13 +214,16 @@ async def _answer_update(request: Request, update: str, params: dict[str, list[s
     if inspection.refusal:
         return error(request, 400, "refused", inspection.refusal)
 
-    base_iri = str(request.url.replace(query=""))
-
-    def apply(store: GraphStore) -> None:
-        store.update(update, base_iri=base_iri)
-
     try:
-        await run_in_threadpool(get_service(request).write, apply)
+        timeout = _timeout(request, _single(params, "timeout"))
+    except ValueError as err:
+        return error(request, 400, "bad_request", str(err))
+    service = get_service(request)
+    base_iri = str(request.url.replace(query=""))
+    try:
+        await run_in_threadpool(partial(service.update, update, base_iri=base_iri, timeout=timeout))
+    except UpdateTimedOut as err:
+        return error(request, 503, "timeout", str(err), headers={"Retry-After": "1"})
     except SyntaxError as err:
         return error(request, 400, "bad_update", f"SPARQL syntax error: {str(err).splitlines()[0]}")
     except (ValueError, OSError, RuntimeError) as err:

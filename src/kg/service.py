@@ -27,7 +27,7 @@ from typing import TypeVar
 import pyoxigraph as ox
 
 from kg.describe import graph_counts
-from kg.executor import QueryPool
+from kg.executor import QueryPool, trial_update
 from kg.settings import Settings
 from kg.stores import GraphStore, StoreError, open_store
 from kg.stores.oxigraph import mark_changed
@@ -110,12 +110,44 @@ class GraphService:
         if not self.writable:
             raise PermissionError("writes are disabled")
         with self._write_lock:
-            result = change(self.store)
+            return self._apply(change)
+
+    def update(self, text: str, *, base_iri: str | None, timeout: float) -> None:
+        """Apply the SPARQL Update ``text`` within ``timeout`` seconds, or change nothing.
+
+        On the on-disk store the update first runs on a checkpoint of the store (hard links,
+        so cheap) in a process that is killed at the deadline (:func:`kg.executor.trial_update`,
+        raising :class:`~kg.executor.UpdateTimedOut`): Oxigraph cannot stop an update, so one
+        that would run past its deadline never reaches the live store and never holds the
+        write lock for longer than the deadline and its second run. The remote ``sparql``
+        backend's server applies its own limits."""
+
+        def apply(store: GraphStore) -> None:
+            store.update(text, base_iri=base_iri)
+
+        if not self.writable:
+            raise PermissionError("writes are disabled")
+        with self._write_lock:
             if self._checkpoints:
-                mark_changed(self.settings.store)  # the snapshot no longer equals the store
-                self.pool.switch(self._checkpoint())
-            self.counts = graph_counts(self.store)
-            self.version += 1
+                trial = self.settings.store.with_name(self.settings.store.name + ".trial")
+                shutil.rmtree(trial, ignore_errors=True)
+                assert isinstance(self.store, ox.Store)
+                self.store.flush()
+                self.store.backup(str(trial))
+                try:
+                    trial_update(str(trial), text, base_iri, timeout)
+                finally:
+                    shutil.rmtree(trial, ignore_errors=True)
+            self._apply(apply)
+
+    def _apply(self, change: Callable[[GraphStore], T]) -> T:
+        """:meth:`write`'s work; the caller holds the write lock."""
+        result = change(self.store)
+        if self._checkpoints:
+            mark_changed(self.settings.store)  # the snapshot no longer equals the store
+            self.pool.switch(self._checkpoint())
+        self.counts = graph_counts(self.store)
+        self.version += 1
         return result
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -254,3 +255,34 @@ def test_xml_results_that_xml_cannot_hold_are_a_406(server: str, limit: str) -> 
     assert "ask for JSON" in r.text
     as_json = httpx.get(f"{server}/sparql", params={"query": text})
     assert as_json.json()["results"]["bindings"][0]["x"]["value"] == "a\x01b"
+
+
+def test_an_update_past_its_deadline_is_a_503_and_changes_nothing(writable: str) -> None:
+    """Oxigraph cannot stop an update, so it is tried on a copy first, killed at the deadline:
+    the live store never runs it, and the next write is not held up."""
+    heavy = (
+        "INSERT { GRAPH <http://f/h> { <http://a> <http://b> <http://c> } } WHERE { "
+        "GRAPH ?g1 { ?a ?p1 ?o1 } GRAPH ?g2 { ?b ?p2 ?o2 } GRAPH ?g3 { ?c ?p3 ?o3 } "
+        'FILTER(CONCAT(STR(?a), STR(?b), STR(?c)) = "x") }'
+    )
+    before = count(writable)
+    started = time.monotonic()
+    r = httpx.post(
+        f"{writable}/sparql",
+        params={"timeout": "2"},
+        content=heavy,
+        headers={**UPDATE, **TOKEN},
+        timeout=60,
+    )
+    assert r.status_code == 503, r.text
+    assert r.json()["error"] == "timeout" and "nothing was changed" in r.json()["message"]
+    assert time.monotonic() - started < 10
+    assert count(writable) == before
+    quick = httpx.post(
+        f"{writable}/sparql",
+        content="INSERT DATA { GRAPH <http://f/quick> { <http://a> <http://b> <http://c> } }",
+        headers={**UPDATE, **TOKEN},
+        timeout=10,
+    )
+    assert quick.status_code == 204
+    assert count(writable) == before + 1
