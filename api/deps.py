@@ -60,25 +60,13 @@ def rdf_response(request: Request, triples: list[ox.Triple], what: str) -> Respo
     if media_type is None:
         return error(request, 406, "not_acceptable", f"{what} can be sent as: {', '.join(offered)}")
     rdf_format = GRAPH_TYPES[media_type]
-    if rdf_format in (ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML):
-        problems = rdf_problems(triples)
-        if not carriers(problems, [rdf_format]):
-            able = carriers(problems, GRAPH_TYPES.values())
-            fallback = choose(accept, [m for m in offered if GRAPH_TYPES[m] in able])
-            if fallback is None:
-                subject = "This " + what[2:] if what.startswith("A ") else what
-                try:
-                    check_writable(
-                        triples,
-                        rdf_format,
-                        what=subject,
-                        offered=GRAPH_TYPES.values(),
-                        problems=problems,
-                    )
-                except UnwritableGraph as err:
-                    return error(request, 406, "not_acceptable", str(err))
-            else:
-                media_type, rdf_format = fallback, GRAPH_TYPES[fallback]
+    problems = rdf_problems(triples) if rdf_format in _LIMITED else {}
+    if not carriers(problems, [rdf_format]):
+        able = carriers(problems, GRAPH_TYPES.values())
+        fallback = choose(accept, [m for m in offered if GRAPH_TYPES[m] in able])
+        if fallback is None:
+            return error(request, 406, "not_acceptable", _why_not(triples, rdf_format, what))
+        media_type, rdf_format = fallback, GRAPH_TYPES[fallback]
     items: list[ox.Triple] | list[ox.Quad] = triples
     if rdf_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
         items = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
@@ -86,3 +74,17 @@ def rdf_response(request: Request, triples: list[ox.Triple], what: str) -> Respo
         items = xml_safe_blank_nodes(triples)
     body = ox.serialize(items, format=rdf_format) or b""
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
+
+
+#: The syntaxes that cannot carry every graph (:mod:`kg.syntax_limits`).
+_LIMITED = (ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML)
+
+
+def _why_not(triples: list[ox.Triple], rdf_format: ox.RdfFormat, what: str) -> str:
+    """Why ``rdf_format`` cannot carry ``triples``, and which syntaxes can (one line)."""
+    subject = "This " + what[2:] if what.startswith("A ") else what
+    try:
+        check_writable(triples, rdf_format, what=subject, offered=GRAPH_TYPES.values())
+    except UnwritableGraph as err:
+        return str(err)
+    return f"{what} cannot be written as {rdf_format}"  # not reached: the caller checked

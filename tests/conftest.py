@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from kg.build import BuildResult, build
 from kg.settings import PROJECT_ROOT, Settings
 from kg.stores import GraphStore, open_store
+from tests.support import Canary
 
 SHARED = PROJECT_ROOT.parent / "shared"
 
@@ -39,3 +41,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     settings = make_settings(tmp_path_factory.mktemp("kg"))
     result = build(settings)
     return Built(settings, result, open_store(settings))
+
+
+@pytest.fixture
+def canary() -> Iterator[Canary]:
+    """A loopback listener counting the connections made to it."""
+    listener = Canary()
+    yield listener
+    listener.close()

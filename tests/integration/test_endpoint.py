@@ -4,7 +4,6 @@ real client library (SPARQLWrapper)."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from rdflib import Graph
 
 from kg.executor import FAILED, INLINE_BYTES, OK, QueryJob, QueryPool
 from kg.settings import Settings
-from tests.support import live_server
+from tests.support import Canary, live_server
 
 COUNT_SERVED = "SELECT (COUNT(*) AS ?n) WHERE { ?p <https://w3id.org/mea-kg/ontology#servedBy> ?c }"
 # A cross product big enough to run for minutes on the seed graph.
@@ -28,42 +27,6 @@ def server(built) -> Iterator[str]:  # type: ignore[no-untyped-def]
     env = {"KG_STORE": str(built.settings.store), "KG_MAX_ROWS": "50", "KG_QUERY_TIMEOUT": "20"}
     with live_server(env) as base:
         yield base
-
-
-class Canary:
-    """A listener on loopback that records every connection made to it."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = False
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop:
-            try:
-                conn, _ = self.sock.accept()
-                self.connections += 1
-                conn.close()
-            except OSError:
-                continue
-
-    def close(self) -> None:
-        self._stop = True
-        self.thread.join(timeout=2)
-        self.sock.close()
-
-
-@pytest.fixture
-def canary() -> Iterator[Canary]:
-    listener = Canary()
-    yield listener
-    listener.close()
 
 
 def sparql(server: str, query: str, **headers: str) -> httpx.Response:

@@ -6,8 +6,6 @@ its fix."""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,45 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import live_server
+from tests.support import Canary, live_server
 
 TOKEN = {"authorization": "Bearer s3cret"}
 UPDATE = {"content-type": "application/sparql-update", "accept": "application/json"}
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-
-
-class Canary:
-    """A loopback listener that counts the connections made to it."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self.sock.close()
-
-
-@pytest.fixture
-def canary() -> Iterator[Canary]:
-    listener = Canary()
-    yield listener
-    listener.close()
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ MODULES = [
     "kg.negotiate",
     "kg.sparql_guard",
     "kg.results",
+    "kg.syntax_limits",
     "kg.informea",
     "kg.export_rdf",
     "kg.loader",
