@@ -58,6 +58,7 @@ from typing import Any, Protocol
 import anyio.to_thread
 import pyoxigraph as ox
 
+from kg.join_order import PatternCounts
 from kg.results import Answer, write_results
 from kg.settings import Settings
 from kg.snapshot import NQUADS
@@ -108,11 +109,19 @@ class Outcome:
     seconds: float = 0.0
 
 
-def run_job(store: GraphStore, job: QueryJob) -> Outcome:
-    """Evaluate ``job`` on ``store`` in this process (what a worker does)."""
+def run_job(store: GraphStore, job: QueryJob, counts: PatternCounts | None = None) -> Outcome:
+    """Evaluate ``job`` on ``store`` in this process (what a worker does); with ``counts``,
+    its triple patterns are put in join order first (:mod:`kg.join_order`)."""
     started = time.perf_counter()
     try:
-        results = store.query(job.query, **_dataset_options(job))
+        text = _in_join_order(job, counts) if counts is not None else job.query
+        try:
+            results = store.query(text, **_dataset_options(job))
+        except SyntaxError:
+            if text is job.query:
+                raise
+            # A syntax error is reported on the text the user wrote, positions and all.
+            results = store.query(job.query, **_dataset_options(job))
         answer = write_results(results, job.media_type, max_rows=job.max_rows, limit=job.limit)
     except SyntaxError as err:
         return Outcome(BAD_QUERY, message=f"SPARQL syntax error: {_first_line(err)}")
@@ -123,6 +132,20 @@ def run_job(store: GraphStore, job: QueryJob) -> Outcome:
     except Exception as err:  # an evaluation failure: short, and no Python in it
         return Outcome(FAILED, message=f"The query could not be evaluated: {_first_line(err)}")
     return Outcome(OK, answer=answer, seconds=time.perf_counter() - started)
+
+
+def _in_join_order(job: QueryJob, counts: PatternCounts) -> str:
+    try:
+        return counts.reorder(job.query, job.base_iri)
+    except Exception:
+        log.exception("could not put the query's patterns in join order")
+        return job.query
+
+
+def pattern_counts(store: GraphStore, settings: Settings) -> PatternCounts | None:
+    """What a worker orders joins with: Oxigraph stores only (rdflib's engine and remote
+    servers plan their own joins), and only when ``KG_JOIN_ORDER`` is on."""
+    return PatternCounts(store) if settings.join_order and isinstance(store, ox.Store) else None
 
 
 def _dataset_options(job: QueryJob) -> dict[str, Any]:
@@ -152,6 +175,7 @@ def _answer_jobs(
     conn: Connection, store: GraphStore, settings: Settings, opened: str | None
 ) -> None:
     """A worker's life: answer jobs from ``conn`` until the server closes it or says stop."""
+    counts = pattern_counts(store, settings)
     while True:
         try:
             item = conn.recv()
@@ -162,8 +186,9 @@ def _answer_jobs(
         path, job = item
         if path != opened:  # the server published a new store generation
             store = _open(settings, path)
+            counts = pattern_counts(store, settings)
             opened = path
-        _send_outcome(conn, run_job(store, job))
+        _send_outcome(conn, run_job(store, job, counts))
 
 
 def _worker_main(conn: Connection, settings: Settings, location: str | None) -> None:

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     max_rows: int = 10_000
     #: Longest query or update text accepted, in bytes (UTF-8); longer ones get 413.
     max_query_bytes: int = 1_048_576
+    #: Put each query's triple patterns in join order, smallest match count first, before
+    #: Oxigraph runs it (:mod:`kg.join_order`); off runs every query exactly as written.
+    join_order: bool = True
     #: Query worker processes kept warm, and the most started when all are busy.
     query_workers: int = 2
     max_query_workers: int = 8

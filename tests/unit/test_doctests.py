@@ -18,6 +18,7 @@ MODULES = [
     "kg.sparql_guard",
     "kg.results",
     "kg.syntax_limits",
+    "kg.join_order",
     "kg.informea",
     "kg.export_rdf",
     "kg.loader",
