@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import error
+from api.head import HeadAsGet
 from api.routers import entities, export, graph, gsp, informea, sparql, ui
 from kg import __version__
 from kg.service import GraphService
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         where = ".".join(str(part) for part in first.get("loc", ()) if part != "query")
         return error(request, 400, "bad_request", f"{where}: {first.get('msg', 'invalid')}")
 
+    app.add_middleware(HeadAsGet)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for path, directory in VENDOR_DIRS.items():
         if directory.is_dir():  # absent only before `make setup` has run npm

@@ -100,6 +100,7 @@ Entity = Annotated[
     str,
     Query(
         alias="for",
+        min_length=1,
         description="IRI, CURIE (kmgbf:target_3), kind/key (centre/iucn-ca-tsc) or label",
         examples=["https://w3id.org/mea-kg/id/workplan/iucn-ca-tsc-workplan-2025-2026"],
     ),

@@ -350,6 +350,10 @@ def test_endpoint_errors_are_typed(client: TestClient) -> None:
     assert r.status_code in (400, 422)  # a parameter out of its documented range
     for response in (r, client.get("/api/indicators", params={"for": "basel"})):
         assert "Traceback" not in response.text and "/work" not in response.text
+    for path in ("/api/indicators", "/api/reverse", "/api/neighbours"):  # names nothing: 400
+        empty = client.get(path, params={"for": ""})
+        assert empty.status_code == 400, path
+        assert empty.text.startswith("bad_request: for:"), empty.text
 
 
 def test_traversal_endpoints_answer(client: TestClient) -> None:
