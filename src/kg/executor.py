@@ -58,7 +58,7 @@ from typing import Any, Protocol
 import anyio.to_thread
 import pyoxigraph as ox
 
-from kg.join_order import PatternCounts
+from kg.join_order import DISK_LOOKUP_ROWS, PatternCounts
 from kg.results import Answer, write_results
 from kg.settings import Settings
 from kg.snapshot import NQUADS
@@ -144,8 +144,12 @@ def _in_join_order(job: QueryJob, counts: PatternCounts) -> str:
 
 def pattern_counts(store: GraphStore, settings: Settings) -> PatternCounts | None:
     """What a worker orders joins with: Oxigraph stores only (rdflib's engine and remote
-    servers plan their own joins), and only when ``KG_JOIN_ORDER`` is on."""
-    return PatternCounts(store) if settings.join_order and isinstance(store, ox.Store) else None
+    servers plan their own joins), and only when ``KG_JOIN_ORDER`` is on. On disk, where an
+    index lookup is dear, big joins are hashed (:data:`kg.join_order.DISK_LOOKUP_ROWS`)."""
+    if not settings.join_order or not isinstance(store, ox.Store):
+        return None
+    on_disk = settings.serve_from == "disk"
+    return PatternCounts(store, lookup_rows=DISK_LOOKUP_ROWS if on_disk else None)
 
 
 def _dataset_options(job: QueryJob) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import pytest
 from kg.bench.mix import QUERY_MIX
 from kg.executor import QueryJob, pattern_counts, run_job
 from kg.generate import write
-from kg.join_order import COUNT_CAP, PatternCounts, reorder
+from kg.join_order import COUNT_CAP, DISK_LOOKUP_ROWS, PatternCounts, reorder
 from kg.settings import PROJECT_ROOT, Settings
 from tests.conftest import Built
 
@@ -124,6 +124,40 @@ def test_what_is_not_plainly_a_run_of_triples_is_left_alone(query: str) -> None:
     assert ordered(query) == query
 
 
+def test_on_disk_a_pattern_looked_up_more_often_than_it_is_long_is_hash_joined() -> None:
+    # <small> (7 rows) goes first; 7 lookups into <mid> cost 210 rows' worth, less than
+    # reading its 300: looked up. Then up to 300 rows x 30 > the 5,000 of <big>: hashed.
+    query = "SELECT * WHERE { ?a <big> ?b . ?b <mid> ?c . ?c <small> ?d }"
+    hashed = reorder(query, by_predicate, lookup_rows=30)
+    assert hashed == (
+        "SELECT * WHERE { ?c <small> ?d . ?b <mid> ?c . { SELECT * WHERE { ?a <big> ?b } } }"
+    )
+    # From a single row, looking up is cheaper than reading a whole pattern.
+    lookup = "SELECT * WHERE { ?b <mid> ?c . <x> <small> ?b }"
+    assert reorder(lookup, by_predicate, lookup_rows=30) == (
+        "SELECT * WHERE { <x> <small> ?b . ?b <mid> ?c }"
+    )
+    # Blank node labels are scoped to their basic graph pattern: no sub-queries around them.
+    labels = "SELECT * WHERE { _:x <big> ?b . ?b <small> ?c }"
+    assert "SELECT * WHERE {" not in reorder(labels, by_predicate, lookup_rows=30)[15:]
+
+
+@pytest.mark.parametrize(
+    ("query", "hashes"),
+    [
+        ("SELECT ?a WHERE { ?a <big> ?b . ?b <mid> ?c } LIMIT 10", False),
+        ("ASK { ?a <big> ?b . ?b <mid> ?c }", False),
+        ("SELECT ?a WHERE { ?a <big> ?b . ?b <mid> ?c } ORDER BY ?a LIMIT 10", True),
+        ("SELECT (COUNT(*) AS ?n) WHERE { ?a <big> ?b . ?b <mid> ?c } LIMIT 10", True),
+        ("SELECT ?a WHERE { ?a <big> ?b . ?b <mid> ?c }", True),
+    ],
+)
+def test_a_query_that_stops_early_is_never_hash_joined(query: str, hashes: bool) -> None:
+    counts = PatternCounts(ox.Store(), lookup_rows=30)
+    counts.count = lambda _prologue, _base, pattern: by_predicate(pattern)  # type: ignore[method-assign]
+    assert ("{ SELECT * WHERE" in counts.reorder(query, None)) is hashes
+
+
 def test_construct_where_orders_its_pattern() -> None:
     query = "CONSTRUCT WHERE { ?a <big> ?b . ?b <small> ?c }"
     assert ordered(query) == "CONSTRUCT WHERE { ?b <small> ?c . ?a <big> ?b }"
@@ -171,7 +205,10 @@ def test_a_query_seen_before_is_not_counted_again() -> None:
 
 def test_workers_order_joins_only_on_oxigraph_and_only_when_asked(tmp_path: Path) -> None:
     settings = Settings(store=tmp_path / "store", snapshot_dir=tmp_path / "snapshot")
-    assert isinstance(pattern_counts(ox.Store(), settings), PatternCounts)
+    on_disk = pattern_counts(ox.Store(), settings)
+    assert isinstance(on_disk, PatternCounts) and on_disk.lookup_rows == DISK_LOOKUP_ROWS
+    in_memory = pattern_counts(ox.Store(), settings.model_copy(update={"serve_from": "memory"}))
+    assert isinstance(in_memory, PatternCounts) and in_memory.lookup_rows is None
     assert pattern_counts(ox.Store(), settings.model_copy(update={"join_order": False})) is None
     assert pattern_counts(object(), settings) is None  # type: ignore[arg-type]
 
@@ -226,17 +263,21 @@ def test_the_mix_is_reordered_and_answers_the_same(generated: ox.Store) -> None:
     assert {"join-indicators", "page-indicators"} <= set(moved)
 
 
-def test_random_joins_answer_the_same_in_join_order(generated: ox.Store) -> None:
+@pytest.mark.parametrize("lookup_rows", [None, DISK_LOOKUP_ROWS], ids=["memory", "disk"])
+def test_random_joins_answer_the_same_in_join_order(
+    generated: ox.Store, lookup_rows: float | None
+) -> None:
     """Chains and stars of 2-5 patterns over the generated graph's predicates, some with
-    constants, in random written orders: the rewritten query's answer is the same multiset."""
+    constants, in random written orders, ordered as in memory and as on disk (hash joins):
+    the rewritten query's answer is the same multiset."""
     rows = generated.query(
         "SELECT ?p (SAMPLE(?s) AS ?s1) (SAMPLE(?o) AS ?o1) { ?s ?p ?o } GROUP BY ?p",
         use_default_graph_as_union=True,
     )
     samples = [(r["p"], r["s1"], r["o1"]) for r in rows]
     rng = random.Random(7)
-    counts = PatternCounts(generated)
-    rewritten_some = 0
+    counts = PatternCounts(generated, lookup_rows=lookup_rows)
+    rewritten_some = hashed_some = 0
     for _ in range(150):
         patterns = []
         for k in range(rng.randint(2, 5)):
@@ -252,10 +293,12 @@ def test_random_joins_answer_the_same_in_join_order(generated: ox.Store) -> None
             query = query.replace("SELECT *", "SELECT (COUNT(*) AS ?n)")
         rewritten = counts.reorder(query, None)
         rewritten_some += rewritten != query
+        hashed_some += "{ SELECT * WHERE" in rewritten
         expected = answer(generated, query)
         if "COUNT" in query or sum(expected.values()) < 5000:
             assert answer(generated, rewritten) == expected, query
     assert rewritten_some > 30
+    assert (hashed_some > 10) is (lookup_rows is not None)
 
 
 def test_run_job_answers_from_the_ordered_text(generated: ox.Store) -> None:
