@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kg.sparql_guard import GuardError, Token, tokenize
@@ -82,6 +82,10 @@ class _Run:
     start: int  # offsets in the text: the first and past the last character of the run
     end: int
     triples: tuple[_Triple, ...]
+    #: Outside GRAPH and EXISTS (and CONSTRUCT WHERE's template): Oxigraph 0.5 evaluates a
+    #: sub-query inside ``GRAPH ?g`` over every graph rather than the one ``?g`` names, so no
+    #: hash join is written there.
+    may_hash: bool = True
 
 
 def reorder(text: str, estimate: Callable[[str], int], *, lookup_rows: float | None = None) -> str:
@@ -111,7 +115,7 @@ def _reorder(
     pieces: list[str] = []
     last = 0
     for run in _runs(tokens, text):
-        ordered = _join_order(run.triples, estimate, lookup_rows)
+        ordered = _join_order(run.triples, estimate, lookup_rows if run.may_hash else None)
         if ordered == [(t, False) for t in run.triples]:
             continue
         parts = (
@@ -160,8 +164,11 @@ def _join_order(
 def _runs(tokens: list[Token], text: str) -> list[_Run]:
     """The runs of plain triple patterns at the top level of the query's groups."""
     runs: list[_Run] = []
-    stack: list[bool] = []  # per open bracket: is it a group whose top level holds triples?
+    # Per open bracket: is it a group whose top level holds triples, and is it inside a
+    # GRAPH or EXISTS group (at any depth)?
+    stack: list[tuple[bool, bool]] = []
     awaiting: str | None = None  # "data" after VALUES, "template" after CONSTRUCT
+    scoped = False  # a GRAPH or EXISTS was seen, and its group has not opened yet
     i, n = 0, len(tokens)
     while i < n:
         token = tokens[i]
@@ -171,9 +178,15 @@ def _runs(tokens: list[Token], text: str) -> list[_Run]:
         elif word == "CONSTRUCT":
             awaiting = "template"
         elif word == "WHERE" and awaiting == "template":
-            awaiting = None  # CONSTRUCT WHERE { }: the template is the pattern
+            # CONSTRUCT WHERE { }: the template is the pattern, so it may only hold triples.
+            awaiting, scoped = None, True
+        elif word in ("GRAPH", "EXISTS"):
+            scoped = True
         if token.text in ("{", "(", "[", "<<", "<<(", "{|"):
-            stack.append(token.text == "{" and awaiting is None)
+            inside = bool(stack) and stack[-1][1]
+            if token.text == "{":
+                inside, scoped = inside or scoped, False
+            stack.append((token.text == "{" and awaiting is None, inside))
             if token.text == "{":
                 awaiting = None
             i += 1
@@ -184,10 +197,10 @@ def _runs(tokens: list[Token], text: str) -> list[_Run]:
             stack.pop()
             i += 1
             continue
-        if stack and stack[-1] and _starts_triples(tokens, i):
+        if stack and stack[-1][0] and _starts_triples(tokens, i):
             run, i = _read_run(tokens, i, text)
             if run is not None:
-                runs.append(run)
+                runs.append(replace(run, may_hash=not stack[-1][1]))
             continue
         i += 1
     return runs if not stack else []
