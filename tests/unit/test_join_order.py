@@ -272,18 +272,20 @@ def test_the_mix_is_reordered_and_answers_the_same(generated: ox.Store) -> None:
     assert {"join-indicators", "page-indicators"} <= set(moved)
 
 
-#: Where a random join is put: ``{g}`` is a named graph of the data, ``{p}`` the join.
+#: Where a random join is put: ``{g}`` is a named graph of the data, ``{p}`` the join,
+#: ``{outer}`` binds ?v0 to a few subjects (an EXISTS as written may otherwise be evaluated
+#: once per row of a big pattern: minutes, against milliseconds in join order).
 CONTEXTS = {
     "where": "SELECT * WHERE {{ {p} }}",
     "count": "SELECT (COUNT(*) AS ?n) WHERE {{ {p} }}",
     "graph": "SELECT * WHERE {{ GRAPH ?g {{ {p} }} }}",
     "graph-count": "SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ {p} }} }} GROUP BY ?g",
     "graph-iri": "SELECT * WHERE {{ GRAPH <{g}> {{ {p} }} }}",
-    "optional": "SELECT * WHERE {{ ?v0 a ?t . OPTIONAL {{ {p} }} }}",
-    "minus": "SELECT * WHERE {{ ?v0 a ?t MINUS {{ {p} }} }}",
-    "exists": "SELECT * WHERE {{ ?v0 a ?t FILTER EXISTS {{ {p} }} }}",
-    "not-exists": "SELECT * WHERE {{ ?v0 a ?t FILTER NOT EXISTS {{ {p} }} }}",
-    "union": "SELECT * WHERE {{ {{ {p} }} UNION {{ ?v0 a ?t }} }}",
+    "optional": "SELECT * WHERE {{ {outer} . OPTIONAL {{ {p} }} }}",
+    "minus": "SELECT * WHERE {{ {outer} MINUS {{ {p} }} }}",
+    "exists": "SELECT * WHERE {{ {outer} FILTER EXISTS {{ {p} }} }}",
+    "not-exists": "SELECT * WHERE {{ {outer} FILTER NOT EXISTS {{ {p} }} }}",
+    "union": "SELECT * WHERE {{ {{ {p} }} UNION {{ {outer} }} }}",
     "filter": "SELECT * WHERE {{ {p} FILTER(isIRI(?v1)) }}",
     "from": "SELECT * FROM <{g}> WHERE {{ {p} }}",
     "from-named": "SELECT * FROM NAMED <{g}> WHERE {{ GRAPH ?g {{ {p} }} }}",
@@ -300,7 +302,7 @@ def test_random_joins_answer_the_same_in_join_order(
     generated: ox.Store, lookup_rows: float | None
 ) -> None:
     """Chains and stars of 2-4 patterns over the generated graph's predicates, some with
-    constants, in random written orders and in every kind of place a basic graph pattern can
+    constant objects, in random written orders and in every kind of place a basic graph pattern can
     be, ordered as in memory and as on disk (hash joins): the rewritten query's answer is the
     same multiset. (Hash joins inside GRAPH ?g gave wrong answers before they were kept out:
     Oxigraph 0.5 runs a sub-query there over every graph.)"""
@@ -310,6 +312,7 @@ def test_random_joins_answer_the_same_in_join_order(
     )
     samples = [(r["p"], r["s1"], r["o1"]) for r in rows]
     graph = next(iter(generated.named_graphs())).value
+    outer = "VALUES ?v0 { " + " ".join(str(s) for _, s, _ in samples[:: len(samples) // 6]) + " }"
     rng = random.Random(7)
     counts = PatternCounts(generated, lookup_rows=lookup_rows)
     rewritten: Counter[str] = Counter()
@@ -317,13 +320,14 @@ def test_random_joins_answer_the_same_in_join_order(
     for _ in range(400):
         patterns = []
         for k in range(rng.randint(2, 4)):
-            predicate, subject, obj = rng.choice(samples)
-            left = f"?v{rng.randint(0, k)}" if rng.random() < 0.85 else str(subject)
-            right = f"?v{k + 1}" if rng.random() < 0.9 else str(obj)
+            predicate, _subject, obj = rng.choice(samples)
+            # Every pattern joins one before it (no cross products: they take minutes).
+            left = f"?v{rng.randint(0, k)}"
+            right = f"?v{k + 1}" if rng.random() < 0.85 else str(obj)
             patterns.append(f"{left} {predicate} {right}")
         rng.shuffle(patterns)
         context = rng.choice(sorted(CONTEXTS))
-        query = CONTEXTS[context].format(p=" . ".join(patterns), g=graph)
+        query = CONTEXTS[context].format(p=" . ".join(patterns), g=graph, outer=outer)
         ordered = counts.reorder(query, None)
         rewritten[context] += ordered != query
         hashed[context] += ordered.count("SELECT * WHERE") > query.count("SELECT * WHERE")
@@ -334,7 +338,7 @@ def test_random_joins_answer_the_same_in_join_order(
     if lookup_rows is not None:
         assert all(hashed[c] for c in set(CONTEXTS) - never_hashed - {"construct", "ask"})
     else:
-        assert not hashed
+        assert not any(hashed.values())
 
 
 def test_run_job_answers_from_the_ordered_text(generated: ox.Store) -> None:
