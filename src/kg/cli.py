@@ -86,7 +86,7 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
         _err("give a query as an argument or with --file")
         return EXIT_USAGE
     store = open_store(settings)
-    results = execute(store, text, with_prefixes=True)
+    results = execute(store, text, with_prefixes=True, join_order=settings.join_order)
     sys.stdout.buffer.write(render(results, args.format))
     if args.format in {"json", "xml"}:
         sys.stdout.write("\n")

@@ -326,9 +326,17 @@ class PatternCounts:
     of the named graphs; they only steer the order, so that is close enough for patterns
     inside ``GRAPH``. A pattern that cannot be counted counts as big."""
 
-    def __init__(self, store: Any, *, lookup_rows: float | None = None) -> None:
+    def __init__(
+        self,
+        store: Any,
+        *,
+        lookup_rows: float | None = None,
+        prefixes: dict[str, str] | None = None,
+    ) -> None:
         self.store = store
         self.lookup_rows = lookup_rows
+        #: Prefixes the queries may use without declaring them (``Store.query(prefixes=)``).
+        self.prefixes = prefixes
         self._counts: dict[tuple[str, str | None, str], int] = {}
         self._ordered: dict[tuple[str, str | None], str] = {}
 
@@ -372,7 +380,10 @@ class PatternCounts:
         )
         try:
             results: Any = self.store.query(
-                counting, base_iri=base_iri, use_default_graph_as_union=True
+                counting,
+                base_iri=base_iri,
+                use_default_graph_as_union=True,
+                prefixes=self.prefixes,
             )
             found = int(next(iter(results))[0].value)
         except Exception:

@@ -389,3 +389,28 @@ def test_a_worker_orders_joins_as_its_settings_say(
     worker.join(10)
     assert outcome.status == "ok"
     assert isinstance(given[0], PatternCounts) is join_order
+
+
+def test_kg_query_orders_joins_with_its_implicit_prefixes() -> None:
+    from kg.query import QueryError, execute
+
+    store = small_store()
+    prefixes = {"ex": EX}
+    query = "SELECT ?a ?c WHERE { ?a ex:big ?b . ?b ex:small ?c }"
+    # Counted with the prefixes the query may leave undeclared, the patterns can be ordered;
+    # without them every count fails, ties, and the text stays as written.
+    with_prefixes = PatternCounts(store, prefixes=prefixes).reorder(query, None)
+    assert with_prefixes == "SELECT ?a ?c WHERE { ?b ex:small ?c . ?a ex:big ?b }"
+    assert PatternCounts(store).reorder(query, None) == query
+
+    full = f"SELECT ?a ?c WHERE {{ ?a <{EX}big> ?b . ?b <{EX}small> ?c }}"
+    solutions = execute(store, full, join_order=True)
+    ordered = Counter(tuple(str(s[v]) for v in solutions.variables) for s in solutions)
+    assert ordered == answer(store, full)
+    broken = f"SELECT * WHERE {{ ?a <{EX}big> ?b ; <{EX}small> ?c ; <{EX}big> ?d FILTER(?c = ) }}"
+    assert len(PatternCounts(store).reorder(broken, None)) > len(broken)  # it is rewritten
+    with pytest.raises(QueryError) as as_ordered:
+        execute(store, broken, join_order=True)
+    with pytest.raises(QueryError) as as_written:
+        execute(store, broken)
+    assert str(as_ordered.value) == str(as_written.value)
