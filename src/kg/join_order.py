@@ -4,7 +4,7 @@ Oxigraph 0.5 joins the patterns of a basic graph pattern as they are written whe
 nothing better to go on: each pattern has a constant predicate, so its own estimates tie. A
 researcher writes a path in reading order (activity -> outcome -> target -> indicator), and
 the engine then starts from the biggest pattern and looks up the next one once per solution:
-for the catalogue's three-step path over 1M triples that is 1.1 s on disk and 150 ms in
+for the catalogue's three-step path over 1M triples that is 1.0-1.2 s on disk and 150 ms in
 memory, against 220 ms and 78 ms when it starts from the 37 indicator links
 (``bench/endpoint_bench.py --diagnose``).
 
@@ -65,7 +65,8 @@ DISK_LOOKUP_ROWS = 30.0
 #: Keywords after which a query needs every solution before its first answer.
 _NEEDS_ALL = {"ORDER", "GROUP", "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"}
 #: A cheap first look (a C regex, not the tokenizer): two triple patterns need a ``.``, ``;``
-#: or ``,`` outside IRIs and strings. Text it strips wrongly can only make it look further.
+#: or ``,`` outside IRIs and strings. What it misreads (``?x<5 && ?y>3`` as an IRI) can at
+#: worst leave a query as written: an optimisation missed, never an answer changed.
 _BETWEEN_TERMS = re.compile(r"<[^<>\s]*>|\"[^\"\n]*\"|'[^'\n]*'")
 _MAY_JOIN = re.compile(r"[.;,]")
 
