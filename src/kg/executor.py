@@ -114,14 +114,8 @@ def run_job(store: GraphStore, job: QueryJob, counts: PatternCounts | None = Non
     its triple patterns are put in join order first (:mod:`kg.join_order`)."""
     started = time.perf_counter()
     try:
-        text = _in_join_order(job, counts) if counts is not None else job.query
-        try:
-            results = store.query(text, **_dataset_options(job))
-        except SyntaxError:
-            if text is job.query:
-                raise
-            # A syntax error is reported on the text the user wrote, positions and all.
-            results = store.query(job.query, **_dataset_options(job))
+        options = _dataset_options(job)
+        results = (store if counts is None else counts).query(job.query, **options)
         answer = write_results(results, job.media_type, max_rows=job.max_rows, limit=job.limit)
     except SyntaxError as err:
         return Outcome(BAD_QUERY, message=f"SPARQL syntax error: {_first_line(err)}")
@@ -132,14 +126,6 @@ def run_job(store: GraphStore, job: QueryJob, counts: PatternCounts | None = Non
     except Exception as err:  # an evaluation failure: short, and no Python in it
         return Outcome(FAILED, message=f"The query could not be evaluated: {_first_line(err)}")
     return Outcome(OK, answer=answer, seconds=time.perf_counter() - started)
-
-
-def _in_join_order(job: QueryJob, counts: PatternCounts) -> str:
-    try:
-        return counts.reorder(job.query, job.base_iri)
-    except Exception:
-        log.exception("could not put the query's patterns in join order")
-        return job.query
 
 
 def pattern_counts(store: GraphStore, settings: Settings) -> PatternCounts | None:

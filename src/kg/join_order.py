@@ -39,12 +39,15 @@ SELECT * WHERE { ?t <h> ?i . ?o <t> ?t . ?a <o> ?o }
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from kg.sparql_guard import GuardError, Token, tokenize
+
+log = logging.getLogger(__name__)
 
 #: A pattern's count stops here: an order needs to know which patterns are small, not how
 #: big the big ones are (10,000 matches take a few milliseconds to count, once per store).
@@ -340,6 +343,22 @@ class PatternCounts:
         self.prefixes = prefixes
         self._counts: dict[tuple[str, str | None, str], int] = {}
         self._ordered: dict[tuple[str, str | None], str] = {}
+
+    def query(self, query: str, **options: Any) -> Any:
+        """``Store.query`` on the text in join order. An order is only an optimisation: if
+        ordering fails the query runs as written, and a syntax error is raised from the text
+        as written, so that its positions are the user's."""
+        try:
+            text = self.reorder(query, options.get("base_iri"))
+        except Exception:
+            log.exception("could not put the query's patterns in join order")
+            text = query
+        try:
+            return self.store.query(text, prefixes=self.prefixes, **options)
+        except SyntaxError:
+            if text == query:
+                raise
+            return self.store.query(query, prefixes=self.prefixes, **options)
 
     def reorder(self, query: str, base_iri: str | None) -> str:
         """``query`` with its triple patterns in join order (see :func:`reorder`); a query

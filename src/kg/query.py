@@ -43,15 +43,12 @@ def execute(
     With ``join_order``, an Oxigraph store on disk gets the query's triple patterns in join
     order, big joins hashed, as the server's workers do (:mod:`kg.join_order`)."""
     prefixes = PREFIXES if with_prefixes else None
-    text = query
-    if join_order and isinstance(store, ox.Store):
-        counts = PatternCounts(store, lookup_rows=DISK_LOOKUP_ROWS, prefixes=prefixes)
-        text = counts.reorder(query, None)
     try:
-        return store.query(text, use_default_graph_as_union=True, prefixes=prefixes)
+        if join_order and isinstance(store, ox.Store):
+            counts = PatternCounts(store, lookup_rows=DISK_LOOKUP_ROWS, prefixes=prefixes)
+            return counts.query(query, use_default_graph_as_union=True)
+        return store.query(query, use_default_graph_as_union=True, prefixes=prefixes)
     except SyntaxError as err:
-        if text != query:  # report the error on the text the user wrote
-            return execute(store, query, with_prefixes=with_prefixes)
         raise QueryError(f"SPARQL syntax error: {str(err).splitlines()[0]}") from None
 
 

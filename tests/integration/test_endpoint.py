@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import httpx
 import pyoxigraph as ox
@@ -20,13 +19,6 @@ from tests.support import Canary, live_server
 COUNT_SERVED = "SELECT (COUNT(*) AS ?n) WHERE { ?p <https://w3id.org/mea-kg/ontology#servedBy> ?c }"
 # A cross product big enough to run for minutes on the seed graph.
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
-
-
-@pytest.fixture(scope="module")
-def server(built) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    env = {"KG_STORE": str(built.settings.store), "KG_MAX_ROWS": "50", "KG_QUERY_TIMEOUT": "20"}
-    with live_server(env) as base:
-        yield base
 
 
 def sparql(server: str, query: str, **headers: str) -> httpx.Response:

@@ -21,13 +21,6 @@ COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
 @pytest.fixture(scope="module")
-def server(built) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    env = {"KG_STORE": str(built.settings.store), "KG_MAX_ROWS": "50", "KG_QUERY_TIMEOUT": "20"}
-    with live_server(env) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
 def writable(built, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     store = Path(tmp_path_factory.mktemp("writable")) / "store"
     shutil.copytree(built.settings.store, store)
