@@ -37,9 +37,11 @@ build: setup
 serve: setup
 	$(BIN)/kg serve --host $(HOST) --port $(PORT)
 
+## Lint, format check, and the layer contract (pyproject.toml's [tool.importlinter]).
 lint: setup
 	$(BIN)/ruff check src api tests bench
 	$(BIN)/ruff format --check src api tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: setup
 	$(BIN)/mypy

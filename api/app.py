@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,16 +15,16 @@ from api.errors import error
 from api.head import HeadAsGet
 from api.routers import entities, export, graph, gsp, informea, sparql, ui
 from kg import __version__
-from kg.service import GraphService
-from kg.settings import PROJECT_ROOT, Settings, get_settings
+from kg.serve.service import GraphService
+from kg.settings import Settings, get_settings
 
-#: Project-owned browser assets.
-STATIC_DIR = PROJECT_ROOT / "api" / "static"
+#: Project-owned browser assets, shipped inside the package.
+STATIC_DIR = Path(__file__).parent / "static"
 #: Browser libraries installed from npm at set-up time (``ui/package.json``), served locally so
-#: every page works offline: URL path -> directory.
+#: every page works offline: URL path -> directory under ``ui/node_modules``.
 VENDOR_DIRS = {
-    "/vendor/yasgui": PROJECT_ROOT / "ui" / "node_modules" / "@zazuko" / "yasgui" / "build",
-    "/vendor/cytoscape": PROJECT_ROOT / "ui" / "node_modules" / "cytoscape" / "dist",
+    "/vendor/yasgui": Path("@zazuko", "yasgui", "build"),
+    "/vendor/cytoscape": Path("cytoscape", "dist"),
 }
 
 
@@ -69,7 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(HeadAsGet)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for path, directory in VENDOR_DIRS.items():
+    for path, package_dir in VENDOR_DIRS.items():
+        directory = settings.ui_modules_dir / package_dir
         if directory.is_dir():  # absent only before `make setup` has run npm
             app.mount(path, StaticFiles(directory=directory), name=path.strip("/"))
     return app

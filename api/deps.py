@@ -9,16 +9,16 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from api.errors import error
-from kg.negotiate import choose
-from kg.results import GRAPH_TYPES
-from kg.service import GraphService
-from kg.syntax_limits import (
+from kg.query.results import GRAPH_TYPES
+from kg.rdf.negotiate import choose
+from kg.rdf.syntax_limits import (
     UnwritableGraph,
     carriers,
     check_writable,
     rdf_problems,
     xml_safe_blank_nodes,
 )
+from kg.serve.service import GraphService
 
 
 def get_service(request: Request) -> GraphService:
@@ -49,7 +49,8 @@ def rdf_response(request: Request, triples: list[ox.Triple], what: str) -> Respo
     """``triples`` in the RDF syntax the client prefers (406 if none).
 
     A syntax that cannot carry these triples (JSON-LD and RDF 1.2 triple terms; RDF/XML and a
-    predicate whose IRI does not end in an XML name, see :func:`kg.syntax_limits.check_writable`)
+    predicate whose IRI does not end in an XML name, see
+    :func:`kg.rdf.syntax_limits.check_writable`)
     is passed over for the next one the client accepts; when the client accepts none that
     can, the answer is a 406 naming those that can. ``what`` names the triples for messages
     (``"A graph"``, ``"The service description"``).
@@ -76,7 +77,7 @@ def rdf_response(request: Request, triples: list[ox.Triple], what: str) -> Respo
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
 
 
-#: The syntaxes that cannot carry every graph (:mod:`kg.syntax_limits`).
+#: The syntaxes that cannot carry every graph (:mod:`kg.rdf.syntax_limits`).
 _LIMITED = (ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML)
 
 

@@ -13,7 +13,7 @@ import json
 from fastapi import Request
 from fastapi.responses import Response
 
-from kg.negotiate import choose
+from kg.rdf.negotiate import choose
 
 
 def error(

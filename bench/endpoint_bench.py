@@ -1,6 +1,6 @@
 """Benchmark of the SPARQL endpoint against in-process Oxigraph and rdflib's in-memory engine.
 
-On the same generated data (``kg.generate``) at each scale, the query mix below runs through
+On the same generated data (``kg.bench.generate``) at each scale, the query mix below runs through
 these paths, and the script prints p50 / p95 per query, the ratios, and a table in the
 README's format:
 
@@ -11,7 +11,7 @@ README's format:
 * ``oxigraph``  — ``pyoxigraph.Store.query`` in this process on the same store the server
   reads, results serialised to JSON, on the query as written;
 * ``ordered``   — the same, on the text the server's workers run: the query with its triple
-  patterns in join order, and serving from disk its big joins hashed (:mod:`kg.join_order`);
+  patterns in join order, and serving from disk its big joins hashed (:mod:`kg.sparql.join_order`);
   the same as ``oxigraph`` where nothing moved.
   API ÷ this is what the endpoint adds to the engine's own work;
 * ``rdflib``    — rdflib's in-memory ``Dataset`` (what rdflib-endpoint uses), JSON results,
@@ -71,10 +71,10 @@ import pyoxigraph as ox
 from rdflib import Dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from kg.bench.generate import write
 from kg.bench.mix import PREFIX, QUERY_MIX
-from kg.generate import write
-from kg.join_order import DISK_LOOKUP_ROWS, PatternCounts
-from kg.snapshot import NQUADS
+from kg.settings import SNAPSHOT_NQUADS
+from kg.sparql.join_order import DISK_LOOKUP_ROWS, PatternCounts
 from kg.stores.oxigraph import memory_copy
 from tests.support import free_port
 
@@ -277,7 +277,7 @@ def prepare(triples: int, workdir: Path) -> tuple[Path, Path, float, int, str]:
     """Generate the data, load it into an on-disk Oxigraph store; return the data file, the
     store directory, the load time, the quad count and an activity IRI."""
     # The server's in-memory copy reads the build's snapshot: ``<snapshot_dir>/graph.nq``.
-    data = workdir / f"snapshot-{triples}" / NQUADS
+    data = workdir / f"snapshot-{triples}" / SNAPSHOT_NQUADS
     data.parent.mkdir(parents=True, exist_ok=True)
     write(data, triples=triples, seed=1)
     store_dir = workdir / f"store-{triples}"
@@ -339,7 +339,7 @@ def bench_mode(
     startup = time.perf_counter() - started
     print(f"-- serving from {serve_from}: the server answered after {startup:.1f} s", flush=True)
     client = KeepAlive(port)
-    # What the server's workers do, serving this way (kg.executor.pattern_counts).
+    # What the server's workers do, serving this way (kg.serve.executor.pattern_counts).
     counts = PatternCounts(reader, lookup_rows=DISK_LOOKUP_ROWS if serve_from == "disk" else None)
     queries: dict[str, dict[str, Any]] = {}
     try:
@@ -565,11 +565,11 @@ def start_bare_server(kind: str) -> tuple[subprocess.Popen[bytes], int]:
 
 
 def pool_round_trips(store_dir: Path, runs: int) -> list[float]:
-    """``ASK {}`` through a :class:`kg.executor.QueryPool` from an event loop, as the server
+    """``ASK {}`` through a :class:`kg.serve.executor.QueryPool` from an event loop, as the server
     asks its workers: the pipe to a worker process and back, without HTTP."""
     import asyncio
 
-    from kg.executor import QueryJob, QueryPool
+    from kg.serve.executor import QueryJob, QueryPool
     from kg.settings import Settings
 
     pool = QueryPool(Settings(store=store_dir), min_workers=1)
@@ -593,7 +593,7 @@ def pool_round_trips(store_dir: Path, runs: int) -> list[float]:
 
 def overhead(triples: int, runs: int, workdir: Path) -> None:
     """Where the fixed cost of one request goes (see the module's docstring)."""
-    from kg.executor import QueryJob, run_job
+    from kg.serve.executor import QueryJob, run_job
 
     data, store_dir, _, size, _ = prepare(triples, workdir)
     print(f"\n== a request's fixed cost, ASK {{}} on {size:,} quads; p50 / p95 of {runs} ==")
@@ -601,7 +601,10 @@ def overhead(triples: int, runs: int, workdir: Path) -> None:
     store = ox.Store.read_only(str(store_dir))
     job = QueryJob("ASK {}", JSON_RESULTS, max_rows=10_000)
     rows: list[tuple[str, list[float]]] = [
-        ("in process (kg.executor.run_job)", timed(partial(run_job, store, job), runs, 60) or [])
+        (
+            "in process (kg.serve.executor.run_job)",
+            timed(partial(run_job, store, job), runs, 60) or [],
+        )
     ]
     del store
     rows.append(("worker round trip (pipe, no HTTP)", pool_round_trips(store_dir, runs)))

@@ -2,7 +2,7 @@
 
 On the seed graph (the store named by ``KG_STORE`` / ``KG_SNAPSHOT_DIR``, built into a
 temporary directory first if there is none) and on a generated MEA-shaped graph of
-``--triples`` triples (``kg.generate``, default one million):
+``--triples`` triples (``kg.bench.generate``, default one million):
 
 * projection build time (from the snapshot file, and by scanning the store) and memory
   (growth of the process's resident set; on the seed graph also the Python heap peak);
@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kg.graph import GraphProjection, graph_sizes, load_projection
+from kg.graph.projection import GraphProjection, graph_sizes, load_projection
 from kg.settings import Settings
 from kg.stores import open_store
 
@@ -95,7 +95,7 @@ def heap_peak(settings: Settings) -> None:
 
 
 def traversal_figures(graph: GraphProjection, repeat: int, rng: random.Random) -> None:
-    from kg import traverse
+    from kg.graph import traverse
 
     def pick(kind: str, n: int = 50) -> list[str]:
         found = sorted(graph.nodes(kind=kind))
@@ -171,7 +171,7 @@ def seed_settings(workdir: Path) -> Settings:
     settings = Settings()
     if (settings.store / "CURRENT").exists():
         return settings
-    from kg.build import build
+    from kg.build.pipeline import build
 
     print(f"  no built store at {settings.store}: building the seed graph into {workdir}")
     settings = Settings(store=workdir / "store", snapshot_dir=workdir / "snapshot")
@@ -180,13 +180,13 @@ def seed_settings(workdir: Path) -> Settings:
 
 
 def large_settings(workdir: Path, triples: int, seed: int) -> Settings:
-    from kg.generate import write
-    from kg.snapshot import NQUADS, Manifest
+    from kg.bench.generate import write
+    from kg.build.snapshot import Manifest
     from kg.stores.oxigraph import load_directory
 
     settings = Settings(store=workdir / "store", snapshot_dir=workdir / "snapshot")
     settings.snapshot_dir.mkdir(parents=True)
-    nquads = settings.snapshot_dir / NQUADS
+    nquads = settings.snapshot_nquads
     started = time.perf_counter()
     lines = write(nquads, triples=triples, seed=seed)
     print(f"  generated {lines} quads in {time.perf_counter() - started:.1f} s")

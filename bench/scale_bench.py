@@ -1,30 +1,34 @@
-"""The measurements behind kg.loader's and kg.reason's design choices, on generated MEA data.
+"""The measurements behind kg.stores.bulk_load's and kg.reason.materialise's design choices, on
+generated MEA data.
 
 Three comparisons, each of what the project chose against what it chose it over:
 
-1. ``--candidates``: the ways of loading :mod:`kg.loader` chose between, at ``--triples``:
+1. ``--candidates``: the ways of loading :mod:`kg.stores.bulk_load` chose between, at ``--triples``:
    one ``bulk_load(path=)`` (strict, lenient, lenient + ``optimize()``), the file in
-   ``--parts`` parts loaded from threads (:func:`kg.loader.bulk_load_nquads`), and the
+   ``--parts`` parts loaded from threads (:func:`kg.stores.bulk_load.bulk_load_nquads`), and the
    ``oxigraph`` CLI on the whole file and on it cut into files (only if it is on ``PATH``);
 2. owlrl, the reasoner's test oracle, at growing ``--owlrl-scales`` until one does not
-   finish within ``--owlrl-budget`` seconds, then :func:`kg.reason.materialise_in_store` on
+   finish within ``--owlrl-budget`` seconds, then
+   :func:`kg.reason.materialise.materialise_in_store` on
    the largest scale owlrl finished (the ratio is owlrl's time over ours); ``--no-owlrl``
    skips it;
 3. ``--compare-reasoners``: the rules as SPARQL ``INSERT … WHERE`` updates run to a fixpoint
-   in the store (:func:`sparql_fixpoint`) against :func:`kg.reason.materialise_in_store`,
+   in the store (:func:`sparql_fixpoint`) against
+   :func:`kg.reason.materialise.materialise_in_store`,
    at ``--triples``, on the same data (they infer the same triples).
 
 With neither ``--candidates`` nor ``--compare-reasoners`` both run, so the script with no
 options makes all three comparisons at 100,000 triples.
 
 This is not a product benchmark and is kept apart from ``kg bench``: its figures are the
-evidence the module docstrings of :mod:`kg.loader` and :mod:`kg.reason` cite for rejecting
+evidence the module docstrings of :mod:`kg.stores.bulk_load` and :mod:`kg.reason.materialise` cite
+for rejecting
 the alternatives, which the product never runs. For what the product does at a scale (load,
 the query mix, SHACL, reasoning, peak memory, rdflib and owlrl baselines) run
 ``kg bench --triples N``.
 
 Every measurement runs in a process of its own (:func:`kg.bench.harness.in_process`, as
-``kg bench`` does), on data from :mod:`kg.generate` (seeded; generated once per scale in
+``kg bench`` does), on data from :mod:`kg.bench.generate` (seeded; generated once per scale in
 ``--workdir``, under ``kg bench``'s file names). The machine's load average is printed with
 every figure: on a shared machine the wall-clock figures move with it. Prints the figures;
 ``--json FILE`` also writes them.
@@ -54,11 +58,11 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
 from kg.bench.harness import BenchConfig, generated_file, in_process
-from kg.inputs import load_ontology
-from kg.loader import bulk_load_nquads, split_points
-from kg.namespaces import CANONICAL_BASE, graph_iri
-from kg.reason import Rules, materialise_in_store, nt_term
+from kg.build.inputs import load_ontology
+from kg.rdf.namespaces import CANONICAL_BASE, graph_iri
+from kg.reason.materialise import Rules, materialise_in_store, nt_term
 from kg.settings import Settings
+from kg.stores.bulk_load import bulk_load_nquads, split_points
 
 DEFAULT_WORKDIR = Path("/tmp/kg-scale-bench")
 DEFAULT_TRIPLES = 100_000
@@ -128,8 +132,9 @@ def load_for_reasoning(data: Path, store_dir: Path) -> ox.Store:
 
 @dataclass(frozen=True)
 class LoadWay:
-    """One way of loading that :mod:`kg.loader` chose between. One part is a single
-    ``bulk_load(path=)`` (:func:`kg.loader.bulk_load_nquads` hands the file to Oxigraph)."""
+    """One way of loading that :mod:`kg.stores.bulk_load` chose between. One part is a single
+    ``bulk_load(path=)`` (:func:`kg.stores.bulk_load.bulk_load_nquads` hands the file to
+    Oxigraph)."""
 
     label: str
     parts: int
@@ -142,9 +147,14 @@ def load_ways(parts: int) -> list[LoadWay]:
         LoadWay("pyoxigraph bulk_load(path=)", 1, lenient=False),
         LoadWay("pyoxigraph bulk_load(path=) lenient", 1, lenient=True),
         LoadWay("pyoxigraph bulk_load(path=) lenient + optimize", 1, lenient=True, optimize=True),
-        LoadWay(f"kg.loader {parts} parts lenient", parts, lenient=True),
-        LoadWay(f"kg.loader {parts} parts lenient + optimize", parts, lenient=True, optimize=True),
-        LoadWay(f"kg.loader {parts} parts strict", parts, lenient=False),
+        LoadWay(f"kg.stores.bulk_load {parts} parts lenient", parts, lenient=True),
+        LoadWay(
+            f"kg.stores.bulk_load {parts} parts lenient + optimize",
+            parts,
+            lenient=True,
+            optimize=True,
+        ),
+        LoadWay(f"kg.stores.bulk_load {parts} parts strict", parts, lenient=False),
     ]
 
 
@@ -176,7 +186,7 @@ def run_command(command: list[str]) -> tuple[float, float]:
 
 def split_files(data: Path, into: Path, parts: int) -> list[Path]:
     """``data`` cut into ``parts`` files in the directory ``into``, at the line boundaries
-    :mod:`kg.loader` uses."""
+    :mod:`kg.stores.bulk_load` uses."""
     paths = []
     with data.open("rb") as source:
         for i, (start, end) in enumerate(split_points(data, parts)):
@@ -193,7 +203,7 @@ def split_files(data: Path, into: Path, parts: int) -> list[Path]:
 
 
 def time_cli_load(cli: str, data: Path, store_dir: Path, files: int) -> dict[str, Any]:
-    """The CLI loading ``data`` cut into ``files`` files, the cutting included: kg.loader
+    """The CLI loading ``data`` cut into ``files`` files, the cutting included: kg.stores.bulk_load
     reads the parts from the one file, the CLI needs them written out first."""
     load_avg = load_average()
     started = time.perf_counter()
@@ -352,7 +362,8 @@ def count_graph(store: ox.Store, graph: str) -> int:
 
 
 def sparql_fixpoint(store: ox.Store, ontology: Graph, into: str) -> int:
-    """The alternative to :func:`kg.reason.materialise_in_store`: every rule's update, all
+    """The alternative to :func:`kg.reason.materialise.materialise_in_store`: every rule's update,
+    all
     again until a round adds nothing (naive iteration). It loses: every update is a
     transaction, and Oxigraph writes a quad in one about ten times slower than a bulk load
     does. Returns how many triples ``into`` holds."""
@@ -483,11 +494,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--parts",
         type=int,
-        help="kg.loader's parts and the oxigraph CLI's files in --candidates "
+        help="kg.stores.bulk_load's parts and the oxigraph CLI's files in --candidates "
         "(default: one per core, at least 2)",
     )
     parser.add_argument(
-        "--candidates", action="store_true", help="time the ways of loading kg.loader chose from"
+        "--candidates",
+        action="store_true",
+        help="time the ways of loading kg.stores.bulk_load chose from",
     )
     parser.add_argument(
         "--compare-reasoners",

@@ -1,11 +1,11 @@
-"""Benchmark of SHACL validation over a generated graph: kg.validate_store against pySHACL.
+"""Benchmark of SHACL validation over a generated graph: kg.shacl.in_store against pySHACL.
 
-For each scale, the script generates MEA-shaped data (``kg.generate``, seed 1 unless told),
+For each scale, the script generates MEA-shaped data (``kg.bench.generate``, seed 1 unless told),
 bulk-loads it into an on-disk Oxigraph store, validates the whole store with
-:func:`kg.validate.validate_store` in ``--workers`` processes and prints the figures: triples,
+:func:`kg.shacl.validate.validate_store` in ``--workers`` processes and prints the figures: triples,
 focus nodes, findings by severity, seconds (with the load average: the machine is shared).
 
-For a ratio it then times pySHACL (what ``kg.validate.validate`` runs) on a sample of the same
+For a ratio it then times pySHACL (what ``kg.shacl.validate.validate`` runs) on a sample of the same
 generator and seed (``--sample`` synthetic triples, with the ontology and reference graphs),
 in a child process stopped after ``--pyshacl-budget`` seconds (then the script says so), and
 the store validator on that same sample: the ratio on the sample, and pySHACL's per-triple
@@ -34,8 +34,8 @@ from typing import Any
 import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from kg.generate import write
-from kg.validate_store import compile_for, count_focus_nodes, validate_store_timed
+from kg.bench.generate import write
+from kg.shacl.in_store import compile_for, count_focus_nodes, validate_store_timed
 
 
 def _load_average() -> str:
@@ -55,10 +55,10 @@ def _store(nquads: Path, directory: Path) -> tuple[int, float]:
 
 
 def _pyshacl_child(nquads: str, queue: Any) -> None:
-    """Run kg.validate.validate on the sample (in a child, so that it can be stopped)."""
+    """Run kg.shacl.validate.validate on the sample (in a child, so that it can be stopped)."""
     from rdflib import Dataset, Graph
 
-    from kg.validate import validate
+    from kg.shacl.validate import validate
 
     data = Dataset()
     data.parse(nquads, format="nquads")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import BuildResult, build
-from kg.settings import PROJECT_ROOT, Settings
+from kg.build.pipeline import BuildResult, build
+from kg.settings import Settings
 from kg.stores import GraphStore, open_store
-from tests.support import Canary
+from tests.support import PROJECT_ROOT, Canary
 
 SHARED = PROJECT_ROOT.parent / "shared"
 

@@ -5,7 +5,7 @@ https://www.w3.org/TR/cooluris/ and https://www.w3.org/TR/swbp-vocab-pub/).
 any other IRI the store mentions (GBF concepts ``http://metadata.cbd.int/kmgbf/…``, ontology
 terms). HTML, Turtle, JSON-LD or N-Triples, chosen by ``Accept`` with q-values (RFC 9110
 §12.5.1) or by ``?format=html|ttl|jsonld|nt``. Unknown IRIs answer 404, as HTML or JSON by
-``Accept``. The description itself comes from :mod:`kg.entity`; the HTML from
+``Accept``. The description itself comes from :mod:`kg.publish.entity`; the HTML from
 :mod:`api.templates.entity_page`.
 """
 
@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 
 from api.templates.entity_page import PageContext, render_entity, render_error
-from kg.entity import (
+from kg.publish.entity import (
     RDF_MEDIA_TYPES,
     InvalidIRIError,
     describe,
@@ -26,9 +26,9 @@ from kg.entity import (
     exists,
     serialize,
 )
-from kg.namespaces import entity_iri, graph_iri
-from kg.negotiate import choose
-from kg.syntax_limits import UnwritableGraph
+from kg.rdf.namespaces import entity_iri, graph_iri
+from kg.rdf.negotiate import choose
+from kg.rdf.syntax_limits import UnwritableGraph
 
 router = APIRouter(tags=["entities"])
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.errors import error
-from kg.export_rdf import (
+from kg.publish.dump import (
     FORMATS,
     ExportError,
     description_only,
@@ -18,8 +18,8 @@ from kg.export_rdf import (
     exported_quads,
     get_format,
 )
-from kg.informea import FeedUnavailable
-from kg.syntax_limits import UnwritableGraph
+from kg.publish.informea.feed import FeedUnavailable
+from kg.rdf.syntax_limits import UnwritableGraph
 
 router = APIRouter(prefix="/export", tags=["export"])
 

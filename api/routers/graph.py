@@ -1,9 +1,10 @@
 """Graph traversal and analysis endpoints under ``/api``, graph exports, and the browser
 graph view at ``/viz``.
 
-The graph projection (:mod:`kg.graph`) is built from the app's store on first use and kept on
+The graph projection (:mod:`kg.graph.projection`) is built from the app's store on first use and
+kept on
 ``app.state.graph_projection`` until a write changes the graph. Every
-endpoint answers JSON from :mod:`kg.traverse`; an entity is named by its IRI, a CURIE
+endpoint answers JSON from :mod:`kg.graph.traverse`; an entity is named by its IRI, a CURIE
 (``kmgbf:target_3``), ``kind/key`` (``centre/iucn-ca-tsc``) or a label. A label that names
 several entities is a 409 listing them; a name nothing has is a 404.
 """
@@ -12,17 +13,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from kg import traverse
-from kg.graph import GraphProjection, load_projection
-from kg.graph_export import EXPORTERS, export, exporter_for
-from kg.settings import PROJECT_ROOT
-from kg.traverse import (
+from kg.graph import traverse
+from kg.graph.export import EXPORTERS, export, exporter_for
+from kg.graph.projection import GraphProjection, load_projection
+from kg.graph.traverse import (
     AmbiguousEntity,
     CentralityAnswer,
     ContributorsAnswer,
@@ -37,7 +38,7 @@ from kg.traverse import (
 
 router = APIRouter(tags=["graph"])
 
-VIZ_DIR = PROJECT_ROOT / "api" / "static" / "viz"
+VIZ_DIR = Path(__file__).parents[1] / "static" / "viz"
 #: Name of the cached projection on ``app.state``.
 STATE_KEY = "graph_projection"
 _BUILD_LOCK = threading.Lock()

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import get_service, rdf_response, write_denied
 from api.errors import error
-from kg.results import GRAPH_TYPES
+from kg.query.results import GRAPH_TYPES
 from kg.stores.base import GraphStore
 
 router = APIRouter(tags=["graph store"])

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from kg.informea import (
+from kg.publish.informea.feed import (
     ENTITY_SETS,
     NAVIGATION,
     NOT_OFFERED,

@@ -25,11 +25,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import get_service, rdf_response, write_denied
 from api.errors import error
-from kg.describe import service_description, void_description
-from kg.executor import BAD_QUERY, NOT_ACCEPTABLE, OK, TIMEOUT, QueryJob, UpdateTimedOut
-from kg.negotiate import choose
-from kg.results import offered_types
-from kg.sparql_guard import (
+from kg.query.describe import service_description, void_description
+from kg.query.results import offered_types
+from kg.rdf.negotiate import choose
+from kg.serve.executor import BAD_QUERY, NOT_ACCEPTABLE, OK, TIMEOUT, QueryJob, UpdateTimedOut
+from kg.sparql.guard import (
     GuardError,
     Inspection,
     add_using_clauses,

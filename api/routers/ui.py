@@ -3,7 +3,7 @@
 The editor is YASGUI (https://github.com/zazuko/Yasgui), installed from npm and served by the
 app from ``/vendor/yasgui/`` (no CDN). Its page, script and style are in
 ``api/static/editor/``; this router fills in the page's configuration (the endpoint path and
-the ontology's prefixes, :data:`kg.namespaces.PREFIXES`) and serves the competency questions
+the ontology's prefixes, :data:`kg.rdf.namespaces.PREFIXES`) and serves the competency questions
 of ``queries/manifest.ttl`` (W3C test-manifest vocabulary) as named examples.
 """
 
@@ -20,12 +20,11 @@ from pydantic import BaseModel, Field
 from rdflib import RDFS, Graph, Namespace
 from rdflib.collection import Collection
 
-from kg.namespaces import PREFIXES
-from kg.settings import PROJECT_ROOT
+from kg.rdf.namespaces import PREFIXES
 
 router = APIRouter(tags=["ui"])
 
-EDITOR_DIR = PROJECT_ROOT / "api" / "static" / "editor"
+EDITOR_DIR = Path(__file__).parents[1] / "static" / "editor"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 QT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
 #: Where the page template receives its configuration (a JSON object).

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from api.templates.neighbourhood import neighbourhood_svg
 from api.templates.page import entity_href, esc, layout
-from kg.entity import Entity, Node, Statement, neighbourhood, short_name
+from kg.publish.entity import Entity, Node, Statement, neighbourhood, short_name
 
 #: Most incoming links listed in the table (the neighbourhood picture has its own cap).
 INCOMING_ROWS = 200

@@ -6,7 +6,7 @@ column on the right, the entity in the middle; each arrow carries the property's
 each box links to that resource's page. Columns keep labels from overlapping however many
 neighbours there are (the caller caps them).
 
->>> from kg.entity import Link, Neighbourhood, Node
+>>> from kg.publish.entity import Link, Neighbourhood, Node
 >>> centre = Node("https://example.org/kg/id/party/UZB", "iri", "Uzbekistan")
 >>> svg = neighbourhood_svg(Neighbourhood(centre, (), ()), lambda iri: "/x")
 >>> svg.startswith("<svg") and "Uzbekistan" in svg
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from api.templates.page import esc, truncate
-from kg.entity import Link, Neighbourhood, Node
+from kg.publish.entity import Link, Neighbourhood, Node
 
 WIDTH = 1000
 COLUMN = 250  # width of a neighbour box

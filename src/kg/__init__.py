@@ -1,7 +1,7 @@
 """MEA knowledge graph: build, validate, reason over and query a graph of multilateral
 environmental agreements, their decisions, parties, centres, workplans and GBF links.
 
->>> from kg.namespaces import MEA
+>>> from kg.rdf.namespaces import MEA
 >>> str(MEA.Activity)
 'https://w3id.org/mea-kg/ontology#Activity'
 """

@@ -10,13 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kg.namespaces import CANONICAL_BASE
-
-#: The project root: ``src/kg/settings.py`` -> ``../..``.
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from kg.rdf.namespaces import CANONICAL_BASE
 
 
 class Settings(BaseSettings):
@@ -24,6 +21,10 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KG_", extra="ignore")
 
+    #: The project folder: where ``ontology/``, ``shapes/``, ``data/``, ``queries/`` and ``ui/``
+    #: are read and ``.kg/`` is built. Every relative path below is taken from it. The working
+    #: directory unless set, so the library is not tied to where its source lives.
+    project_dir: Path = Field(default_factory=Path.cwd)
     #: Base of every entity and named-graph IRI (``<base>/id/<kind>/<key>``).
     base_iri: str = CANONICAL_BASE
     #: Which store holds the graph: the embedded Oxigraph store on disk (``oxigraph``), an
@@ -31,17 +32,17 @@ class Settings(BaseSettings):
     #: any SPARQL 1.1 server (``sparql``: see "Beyond one machine" in the README).
     backend: Literal["oxigraph", "memory", "sparql"] = "oxigraph"
     #: Directory of the embedded Oxigraph store.
-    store: Path = PROJECT_ROOT / ".kg" / "store"
+    store: Path = Path(".kg", "store")
     #: Where query workers of the ``oxigraph`` backend read: the store on disk (``disk``), or
     #: an in-memory copy loaded once at start and shared by every worker (``memory``: joins
     #: 3-6 times faster; about 0.4 GB of RAM per million triples; read-only).
     serve_from: Literal["disk", "memory"] = "disk"
     #: Directory the build writes its snapshot (N-Quads + manifest) to.
-    snapshot_dir: Path = PROJECT_ROOT / ".kg" / "snapshot"
-    ontology_dir: Path = PROJECT_ROOT / "ontology"
-    shapes_dir: Path = PROJECT_ROOT / "shapes"
-    data_dir: Path = PROJECT_ROOT / "data"
-    queries_dir: Path = PROJECT_ROOT / "queries"
+    snapshot_dir: Path = Path(".kg", "snapshot")
+    ontology_dir: Path = Path("ontology")
+    shapes_dir: Path = Path("shapes")
+    data_dir: Path = Path("data")
+    queries_dir: Path = Path("queries")
     host: str = "127.0.0.1"
     port: int = 8000
     #: One line per request on standard output (uvicorn's access log); off saves ~0.2 ms a
@@ -54,7 +55,7 @@ class Settings(BaseSettings):
     #: Longest query or update text accepted, in bytes (UTF-8); longer ones get 413.
     max_query_bytes: int = 1_048_576
     #: Put each query's triple patterns in join order, smallest match count first, before
-    #: Oxigraph runs it (:mod:`kg.join_order`); off runs every query exactly as written.
+    #: Oxigraph runs it (:mod:`kg.sparql.join_order`); off runs every query exactly as written.
     join_order: bool = True
     #: Query worker processes kept warm, and the most started when all are busy.
     query_workers: int = 2
@@ -77,6 +78,38 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("KG_BASE_IRI must be an http(s) IRI, e.g. https://w3id.org/mea-kg")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _under_project(self) -> Settings:
+        """Relative folders are the project folder's (``KG_STORE=.kg/other``)."""
+        self.project_dir = self.project_dir.resolve()
+        for name in _PROJECT_PATHS:
+            path = getattr(self, name)
+            if not path.is_absolute():
+                object.__setattr__(self, name, self.project_dir / path)
+        return self
+
+    @property
+    def snapshot_nquads(self) -> Path:
+        """The built graph, every named graph in one N-Quads file."""
+        return self.snapshot_dir / SNAPSHOT_NQUADS
+
+    @property
+    def snapshot_manifest(self) -> Path:
+        """The built graph's manifest (counts, sha256, graphs)."""
+        return self.snapshot_dir / SNAPSHOT_MANIFEST
+
+    @property
+    def ui_modules_dir(self) -> Path:
+        """Where ``npm ci`` installs the browser libraries (``ui/node_modules``)."""
+        return self.project_dir / "ui" / "node_modules"
+
+
+#: The snapshot's two files inside ``snapshot_dir``: the graph as N-Quads, and its manifest.
+SNAPSHOT_NQUADS, SNAPSHOT_MANIFEST = "graph.nq", "manifest.json"
+
+#: The settings that name folders, taken from :attr:`Settings.project_dir` when relative.
+_PROJECT_PATHS = ("store", "snapshot_dir", "ontology_dir", "shapes_dir", "data_dir", "queries_dir")
 
 
 @lru_cache

@@ -16,8 +16,8 @@ import pytest
 
 from api.routers.ui import load_examples
 from api.templates.page import entity_href
-from kg.entity import describe, neighbourhood
-from kg.settings import PROJECT_ROOT
+from kg.publish.entity import describe, neighbourhood
+from tests.support import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 

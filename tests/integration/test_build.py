@@ -8,10 +8,10 @@ import json
 import shutil
 from pathlib import Path
 
-from kg.build import build
-from kg.settings import PROJECT_ROOT, Settings
-from kg.snapshot import MANIFEST, NQUADS
+from kg.build.pipeline import build
+from kg.settings import SNAPSHOT_MANIFEST, SNAPSHOT_NQUADS, Settings
 from kg.stores import open_store
+from tests.support import PROJECT_ROOT
 
 SOURCES = sorted(p.stem for p in (PROJECT_ROOT / "data" / "sources").glob("*.ttl"))
 
@@ -28,8 +28,8 @@ def test_every_source_is_accepted(built) -> None:  # type: ignore[no-untyped-def
 
 def test_manifest_counts_triples_per_named_graph_and_hashes_the_snapshot(built) -> None:  # type: ignore[no-untyped-def]
     directory = built.settings.snapshot_dir
-    manifest = json.loads((directory / MANIFEST).read_text())
-    data = (directory / NQUADS).read_bytes()
+    manifest = json.loads((directory / SNAPSHOT_MANIFEST).read_text())
+    data = (directory / SNAPSHOT_NQUADS).read_bytes()
     assert manifest["sha256"] == hashlib.sha256(data).hexdigest()
     assert manifest["triples"] == len(data.splitlines())
     base = built.settings.base_iri
@@ -43,7 +43,7 @@ def test_manifest_counts_triples_per_named_graph_and_hashes_the_snapshot(built) 
 
 def test_store_holds_one_named_graph_per_graph_in_the_manifest(built) -> None:  # type: ignore[no-untyped-def]
     names = {g.value for g in built.store.named_graphs()}
-    manifest = json.loads((built.settings.snapshot_dir / MANIFEST).read_text())
+    manifest = json.loads((built.settings.snapshot_dir / SNAPSHOT_MANIFEST).read_text())
     assert names == set(manifest["graphs"])
     rows = built.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
     assert int(rows[0]["n"]) == manifest["triples"]
@@ -95,7 +95,7 @@ def test_a_failing_source_is_left_out_and_the_rest_still_builds(tmp_path: Path) 
     graphs = {g.value for g in store.named_graphs()}
     assert f"{base}/graph/tehran-pow-2009-2010" not in graphs
     assert f"{base}/graph/ceic2-aze-progress-2018" in graphs
-    manifest = json.loads((settings.snapshot_dir / MANIFEST).read_text())
+    manifest = json.loads((settings.snapshot_dir / SNAPSHOT_MANIFEST).read_text())
     assert set(manifest["rejected_sources"]) == set(result.rejected)
 
 
@@ -127,4 +127,6 @@ def test_snapshot_is_deterministic(tmp_path: Path) -> None:
     first = build(Settings(store=tmp_path / "s1", snapshot_dir=tmp_path / "n1", data_dir=data))
     again = build(Settings(store=tmp_path / "s2", snapshot_dir=tmp_path / "n2", data_dir=data))
     assert again.manifest.sha256 == first.manifest.sha256
-    assert (tmp_path / "n1" / NQUADS).read_bytes() == (tmp_path / "n2" / NQUADS).read_bytes()
+    assert (tmp_path / "n1" / SNAPSHOT_NQUADS).read_bytes() == (
+        tmp_path / "n2" / SNAPSHOT_NQUADS
+    ).read_bytes()

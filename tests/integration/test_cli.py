@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.settings import PROJECT_ROOT
+from tests.support import PROJECT_ROOT
 
 FIXTURES = PROJECT_ROOT / "tests" / "data" / "cli"
 

@@ -12,7 +12,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from kg.executor import FAILED, INLINE_BYTES, OK, QueryJob, QueryPool
+from kg.serve.executor import FAILED, INLINE_BYTES, OK, QueryJob, QueryPool
 from kg.settings import Settings
 from tests.support import Canary, live_server
 

@@ -3,7 +3,6 @@ InforMEA / ECOLEX / LEO, and the DCAT / VoID description."""
 
 from __future__ import annotations
 
-import doctest
 import os
 import subprocess
 import sys
@@ -17,12 +16,12 @@ from fastapi.testclient import TestClient
 from rdflib import BNode, Dataset, Graph
 from rdflib.compare import isomorphic
 
-import kg.export_rdf as export_module
+import kg.publish.dump as export_module
 from api.app import create_app
-from kg.export_rdf import FORMATS, export_rdf, exported_quads
-from kg.informea import InformeaSettings
-from kg.namespaces import graph_iri
-from kg.snapshot import Manifest
+from kg.build.snapshot import Manifest
+from kg.publish.dump import FORMATS, export_rdf, exported_quads
+from kg.publish.informea.feed import InformeaSettings
+from kg.rdf.namespaces import graph_iri
 
 BASE = "https://w3id.org/mea-kg"
 LINKS = f"{BASE}/graph/export/links"
@@ -235,8 +234,3 @@ def test_api_export(built: Any) -> None:
             if gname(q) == graph_iri(BASE, "export/description")
         )
         assert any(f"<{VOID}triples>" in line for line in lines)
-
-
-def test_docstring_examples() -> None:
-    failures, tried = doctest.testmod(export_module, optionflags=doctest.ELLIPSIS)
-    assert failures == 0 and tried > 0

@@ -1,4 +1,4 @@
-"""kg.generate: seeded, MEA-shaped, and valid against shapes/ at every scale.
+"""kg.bench.generate: seeded, MEA-shaped, and valid against shapes/ at every scale.
 
 The generated data has no SHACL violation; what the shapes only warn or inform about is
 there on purpose (indicator claims outside the GBF framework, claimed titles that differ
@@ -14,9 +14,9 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph
 
-from kg.generate import generate, write
-from kg.validate import validate
-from kg.validate_store import validate_store
+from kg.bench.generate import generate, write
+from kg.shacl.in_store import validate_store
+from kg.shacl.validate import validate
 
 ROOT = Path(__file__).resolve().parents[2]
 STATUS = """PREFIX mea: <https://w3id.org/mea-kg/ontology#>

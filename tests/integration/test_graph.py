@@ -5,8 +5,6 @@ the same store)."""
 from __future__ import annotations
 
 import csv
-import doctest
-import importlib
 import json
 import os
 import subprocess
@@ -18,9 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from kg import traverse
-from kg.graph import BOOKKEEPING_PREDICATES, GraphProjection, load_projection
-from kg.settings import PROJECT_ROOT
+from kg.graph import traverse
+from kg.graph.projection import BOOKKEEPING_PREDICATES, GraphProjection, load_projection
+from tests.support import PROJECT_ROOT
 
 ID = "https://w3id.org/mea-kg/id/"
 MEA = "https://w3id.org/mea-kg/ontology#"
@@ -51,13 +49,6 @@ def client(built: Any) -> Iterator[TestClient]:
 
 
 # ---------------------------------------------------------------------- the projection
-
-
-@pytest.mark.parametrize("module", ["kg.graph", "kg.traverse", "kg.graph_export", "kg.generate"])
-def test_docstring_examples(module: str) -> None:
-    failures, tried = doctest.testmod(importlib.import_module(module))
-    assert failures == 0
-    assert tried > 0
 
 
 def test_projection_reads_the_snapshot_and_equals_a_store_scan(built: Any, graph: Any) -> None:

@@ -17,9 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from kg import traverse
-from kg.graph import GraphProjection, edge_id, load_projection
-from kg.graph_export import EXPORTERS, READERS, ExportError, export
+from kg.graph import traverse
+from kg.graph.export import EXPORTERS, READERS, ExportError, export
+from kg.graph.projection import GraphProjection, edge_id, load_projection
 
 ID = "https://w3id.org/mea-kg/id/"
 CENTRE = ID + "centre/iucn-ca-tsc"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.settings import PROJECT_ROOT
+from tests.support import PROJECT_ROOT
 
 QC = sorted((PROJECT_ROOT / "qc").glob("*-violation.rq"))
 

@@ -19,8 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kg.settings import PROJECT_ROOT
-from tests.support import free_port, live_server
+from tests.support import PROJECT_ROOT, free_port, live_server
 
 QUERIES = sorted((PROJECT_ROOT / "queries").glob("*.rq"))
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

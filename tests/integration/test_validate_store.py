@@ -1,4 +1,4 @@
-"""kg.validate_store against pySHACL (kg.validate): the same report, from a SPARQL store.
+"""kg.shacl.in_store against pySHACL (kg.shacl.validate): the same report, from a SPARQL store.
 
 - every source of data/sources, validated as the build validates it (reference data as
   context, the ontology's class hierarchy), gives the findings of the build's pySHACL report;
@@ -15,7 +15,6 @@ stores in canonical form (``-5.0`` is read back as ``-5``).
 
 from __future__ import annotations
 
-import doctest
 import re
 from collections import Counter
 from decimal import Decimal, InvalidOperation
@@ -26,12 +25,11 @@ import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
-import kg.validate_store
-from kg.generate import write
-from kg.inputs import load_inputs
-from kg.shape_queries import CompiledShapes
-from kg.validate import ValidationReport, _path, load_shapes, validate
-from kg.validate_store import compile_for, count_focus_nodes, validate_store
+from kg.bench.generate import write
+from kg.build.inputs import load_inputs
+from kg.shacl.compile import CompiledShapes
+from kg.shacl.in_store import compile_for, count_focus_nodes, validate_store
+from kg.shacl.validate import ValidationReport, _path, load_shapes, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "data" / "shapes"
@@ -78,7 +76,7 @@ def _load(store: ox.Store, graph: Graph, name: str) -> None:
 
 
 def _store(data: Graph, context: Graph | None, ontology: Graph) -> ox.Store:
-    """The graph kg.validate.validate checks: data, context and the ontology's
+    """The graph kg.shacl.validate.validate checks: data, context and the ontology's
     rdfs:subClassOf triples (added to the data by validate), each in a named graph."""
     store = ox.Store()
     _load(store, data, DATA)
@@ -178,11 +176,6 @@ def _compare_fixture(path: Path, shapes: Graph, ontology: Graph, context: Graph)
 
 
 # ------------------------------------------------------------------ against pySHACL
-
-
-def test_docstring_examples() -> None:
-    failures, tried = doctest.testmod(kg.validate_store, optionflags=doctest.ELLIPSIS)
-    assert failures == 0 and tried > 0
 
 
 def test_every_source_gives_the_findings_of_the_builds_pyshacl_report(built, shapes: Graph) -> None:  # type: ignore[no-untyped-def]

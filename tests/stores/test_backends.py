@@ -21,11 +21,11 @@ import pytest
 from pydantic import SecretStr
 from rdflib import Graph, Namespace
 
-from kg import traverse
-from kg.graph import GraphProjection
-from kg.results import write_results
-from kg.settings import PROJECT_ROOT, Settings
-from kg.snapshot import NQUADS, Manifest
+from kg.build.snapshot import Manifest
+from kg.graph import traverse
+from kg.graph.projection import GraphProjection
+from kg.query.results import write_results
+from kg.settings import Settings
 from kg.stores import (
     GraphStore,
     MemoryStore,
@@ -37,7 +37,7 @@ from kg.stores import (
     load_snapshot,
     open_store,
 )
-from tests.support import live_server
+from tests.support import PROJECT_ROOT, live_server
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 QT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
@@ -91,7 +91,7 @@ def own_server(built: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             sparql_auth="bearer",
             sparql_password=SecretStr(TOKEN),
         )
-        load_snapshot(settings, built.settings.snapshot_dir / NQUADS)
+        load_snapshot(settings, built.settings.snapshot_nquads)
         yield settings
 
 
@@ -110,7 +110,7 @@ def store(request: pytest.FixtureRequest, built: Any) -> Iterator[GraphStore]:
         remote.close()
     else:
         settings = request.getfixturevalue("sparql_settings")  # tests/virtuoso/conftest.py
-        load_snapshot(settings, built.settings.snapshot_dir / NQUADS)
+        load_snapshot(settings, built.settings.snapshot_nquads)
         remote = open_store(settings)
         yield remote
         assert isinstance(remote, SparqlStore)
@@ -205,7 +205,7 @@ def writable(store: GraphStore, built: Any) -> GraphStore:
     """The store itself, or for the shared read-only Oxigraph reference, a copy in memory."""
     if isinstance(store, ox.Store):
         store = ox.Store()
-        store.load(path=str(built.settings.snapshot_dir / NQUADS), format=ox.RdfFormat.N_QUADS)
+        store.load(path=str(built.settings.snapshot_nquads), format=ox.RdfFormat.N_QUADS)
     return store
 
 

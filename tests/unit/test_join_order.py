@@ -1,4 +1,4 @@
-"""Join ordering (kg.join_order): which text is rewritten and how, and that no rewrite ever
+"""Join ordering (kg.sparql.join_order): which text is rewritten and how, and that no rewrite ever
 changes an answer, on the catalogue over the seed build and on random joins over generated
 data."""
 
@@ -12,12 +12,13 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
+from kg.bench.generate import write
 from kg.bench.mix import QUERY_MIX
-from kg.executor import QueryJob, pattern_counts, run_job
-from kg.generate import write
-from kg.join_order import COUNT_CAP, DISK_LOOKUP_ROWS, PatternCounts, reorder
-from kg.settings import PROJECT_ROOT, Settings
+from kg.serve.executor import QueryJob, pattern_counts, run_job
+from kg.settings import Settings
+from kg.sparql.join_order import COUNT_CAP, DISK_LOOKUP_ROWS, PatternCounts, reorder
 from tests.conftest import Built
+from tests.support import PROJECT_ROOT
 
 #: Made-up match counts by predicate, for the text-level tests.
 SIZES = {"<big>": 5000, "<mid>": 300, "<small>": 7, "ex:small": 7, "a": 900, "?p": COUNT_CAP}
@@ -368,7 +369,7 @@ def test_a_worker_orders_joins_as_its_settings_say(
     import multiprocessing
     import threading
 
-    from kg import executor
+    from kg.serve import executor
 
     given: list[object] = []
 
@@ -392,7 +393,7 @@ def test_a_worker_orders_joins_as_its_settings_say(
 
 
 def test_kg_query_orders_joins_with_its_implicit_prefixes() -> None:
-    from kg.query import QueryError, execute
+    from kg.query.execute import QueryError, execute
 
     store = small_store()
     prefixes = {"ex": EX}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import itertools
 from pathlib import Path
 from typing import Any
@@ -10,16 +9,9 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-import kg.loader
-from kg.generate import generate
-from kg.loader import bulk_load_nquads, split_points
+from kg.bench.generate import generate
 from kg.settings import Settings
-
-
-def test_docstring_examples() -> None:
-    failures, tried = doctest.testmod(kg.loader, optionflags=doctest.ELLIPSIS)
-    assert failures == 0
-    assert tried > 0
+from kg.stores.bulk_load import bulk_load_nquads, split_points
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,11 @@ import pyoxigraph as ox
 import pytest
 from rdflib import RDF, Graph, URIRef
 
-from kg import reason as _reason
-from kg.generate import generate
-from kg.inputs import load_ontology
-from kg.namespaces import MEA
-from kg.reason import Rules, materialise, materialise_in_store
+from kg.bench.generate import generate
+from kg.build.inputs import load_ontology
+from kg.rdf.namespaces import MEA
+from kg.reason import materialise as _reason
+from kg.reason.materialise import Rules, materialise, materialise_in_store
 from kg.settings import Settings
 from kg.stores.memory import MemoryStore, to_ox
 

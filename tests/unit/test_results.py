@@ -1,4 +1,4 @@
-"""SELECT answers written by :mod:`kg.results` read back, by rdflib's result parsers, as the
+"""SELECT answers written by :mod:`kg.query.results` read back, by rdflib's result parsers, as the
 same terms Oxigraph found: awkward characters, languages, datatypes, blank nodes, unbound
 variables and repeated terms, in every tabular format, whether our writer or Oxigraph's (for
 a query whose own LIMIT is within the cap) wrote them; and the row cap is kept."""
@@ -12,7 +12,7 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 from rdflib.query import Result
 
-from kg.results import write_results
+from kg.query.results import write_results
 
 QUERY = """
 SELECT ?s ?label ?n WHERE {

@@ -1,4 +1,4 @@
-"""kg.shape_queries: the SHACL shapes compiled into SPARQL.
+"""kg.shacl.compile: the SHACL shapes compiled into SPARQL.
 
 - every shape of ``shapes/`` compiles, into queries Oxigraph accepts, one per constraint;
 - the constraint components the shapes use are exactly the ones compiled;
@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import doctest
 import re
 from pathlib import Path
 
@@ -20,8 +19,8 @@ from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
-import kg.shape_queries
-from kg.shape_queries import (
+import kg.shacl.compile
+from kg.shacl.compile import (
     COMPONENTS,
     ShapeCompileError,
     _Compiler,
@@ -30,8 +29,8 @@ from kg.shape_queries import (
     compile_shapes,
     subclass_closure,
 )
-from kg.validate import Finding, load_shapes, validate
-from kg.validate_store import validate_store
+from kg.shacl.in_store import validate_store
+from kg.shacl.validate import Finding, load_shapes, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 MEA = Namespace("https://w3id.org/mea-kg/ontology#")
@@ -58,7 +57,7 @@ def ontology() -> Graph:
 
 
 @pytest.fixture(scope="module")
-def compiled(shapes: Graph, ontology: Graph) -> kg.shape_queries.CompiledShapes:
+def compiled(shapes: Graph, ontology: Graph) -> kg.shacl.compile.CompiledShapes:
     return compile_shapes(shapes, subclass_of=ontology.subject_objects(RDFS.subClassOf))
 
 
@@ -109,13 +108,8 @@ def _agree(shapes: Graph, data: Graph) -> tuple[Finding, ...]:
 # ------------------------------------------------------------------ the project's shapes
 
 
-def test_docstring_examples() -> None:
-    failures, tried = doctest.testmod(kg.shape_queries, optionflags=doctest.ELLIPSIS)
-    assert failures == 0 and tried > 0
-
-
 def test_every_shape_compiles_into_queries_oxigraph_accepts(
-    compiled: kg.shape_queries.CompiledShapes,
+    compiled: kg.shacl.compile.CompiledShapes,
 ) -> None:
     assert len(compiled.queries) == 138
     empty = ox.Store()
@@ -126,7 +120,7 @@ def test_every_shape_compiles_into_queries_oxigraph_accepts(
 
 
 def test_every_constraint_of_every_reached_shape_has_a_query(
-    shapes: Graph, compiled: kg.shape_queries.CompiledShapes
+    shapes: Graph, compiled: kg.shacl.compile.CompiledShapes
 ) -> None:
     """Each (shape, constraint parameter) of a shape that pySHACL validates has a query:
     shapes with targets, and the property shapes they use."""
@@ -150,7 +144,7 @@ def test_every_constraint_of_every_reached_shape_has_a_query(
 
 
 def test_the_shapes_use_only_compiled_constraint_parameters(
-    shapes: Graph, compiled: kg.shape_queries.CompiledShapes
+    shapes: Graph, compiled: kg.shacl.compile.CompiledShapes
 ) -> None:
     used = {
         p

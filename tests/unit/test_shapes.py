@@ -1,4 +1,4 @@
-"""The SHACL shapes (shapes/*.ttl) and kg.validate, tested with paired fixtures.
+"""The SHACL shapes (shapes/*.ttl) and kg.shacl.validate, tested with paired fixtures.
 
 - ``tests/data/shapes/valid/<Shape>-<case>.ttl`` must conform with no finding at all;
 - ``tests/data/shapes/invalid/<Shape>-<case>.ttl`` starts with
@@ -19,7 +19,8 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 
-from kg.validate import SHAPES_DIR, Finding, ValidationReport, load_shapes, validate
+from kg.settings import Settings
+from kg.shacl.validate import Finding, ValidationReport, load_shapes, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "data" / "shapes"
@@ -192,12 +193,20 @@ def test_shapes_graph_is_well_formed_shacl(shapes: Graph) -> None:
     assert conforms, text
 
 
-def test_shapes_dir_is_the_repository_folder() -> None:
-    assert SHAPES_DIR == ROOT / "shapes"
-    assert sorted(SHAPES_DIR.glob("*.ttl"))
+def test_shapes_dir_is_the_project_folders_by_default() -> None:
+    shapes_dir = Settings(project_dir=ROOT).shapes_dir
+    assert shapes_dir == ROOT / "shapes"
+    assert sorted(shapes_dir.glob("*.ttl"))
 
 
-# ------------------------------------------------------------------ behaviour of kg.validate
+def test_relative_folders_are_taken_from_the_project_folder(tmp_path: Path) -> None:
+    settings = Settings(project_dir=tmp_path, store=Path("elsewhere/store"))
+    assert settings.store == tmp_path / "elsewhere" / "store"
+    assert settings.data_dir == tmp_path / "data"
+    assert Settings(project_dir=tmp_path, store=ROOT).store == ROOT
+
+
+# ------------------------------------------------------------------ behaviour of kg.shacl.validate
 
 BAD_DECISION = """
 @prefix mea: <https://w3id.org/mea-kg/ontology#> .

@@ -1,4 +1,4 @@
-"""kg.sparql_guard against the ways a request can hide SERVICE / LOAD, a LIMIT or its shape
+"""kg.sparql.guard against the ways a request can hide SERVICE / LOAD, a LIMIT or its shape
 from a lexer that reads it differently from Oxigraph.
 
 Each bypass found in review is a test here, and where it can be, the test shows Oxigraph
@@ -18,7 +18,7 @@ from collections.abc import Callable
 import pyoxigraph as ox
 import pytest
 
-from kg.sparql_guard import (
+from kg.sparql.guard import (
     _W3C_TOKEN,
     MAX_CHAIN,
     MAX_DEPTH,

@@ -11,11 +11,11 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from kg.entity import serialize
-from kg.graph import EXAMPLE_NQUADS, GraphProjection
-from kg.graph_export import READERS, export
-from kg.results import write_results
-from kg.syntax_limits import (
+from kg.graph.export import READERS, export
+from kg.graph.projection import EXAMPLE_NQUADS, GraphProjection
+from kg.publish.entity import serialize
+from kg.query.results import write_results
+from kg.rdf.syntax_limits import (
     UnwritableGraph,
     check_writable,
     xml_local_name,

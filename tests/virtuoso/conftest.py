@@ -28,8 +28,8 @@ from typing import Any
 
 import pytest
 
-from kg.settings import Settings
-from kg.snapshot import NQUADS, Manifest
+from kg.build.snapshot import Manifest
+from kg.settings import SNAPSHOT_NQUADS, Settings
 from tests.virtuoso.server import (
     Virtuoso,
     VirtuosoError,
@@ -91,10 +91,10 @@ def loaded(virtuoso: Virtuoso, built: Any) -> Loaded:
     """The session's seed build, bulk-loaded into ``virtuoso`` (graph names kept)."""
     snapshot_dir = built.settings.snapshot_dir
     try:
-        TIMINGS["bulk load"] = virtuoso.bulk_load(snapshot_dir / NQUADS)
+        TIMINGS["bulk load"] = virtuoso.bulk_load(snapshot_dir / SNAPSHOT_NQUADS)
     except VirtuosoError as err:
         pytest.fail(f"{err}\n--- Virtuoso log ---\n{virtuoso.log_tail()}", pytrace=False)
-    return Loaded(Manifest.read(snapshot_dir), snapshot_dir / NQUADS)
+    return Loaded(Manifest.read(snapshot_dir), snapshot_dir / SNAPSHOT_NQUADS)
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from rdflib import Graph, Namespace
 
-from kg.settings import PROJECT_ROOT
+from tests.support import PROJECT_ROOT
 from tests.virtuoso.conftest import Loaded
 from tests.virtuoso.server import Virtuoso
 

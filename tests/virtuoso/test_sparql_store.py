@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import pytest
 from pydantic import SecretStr
 
-from kg.graph import graph_sizes
+from kg.graph.projection import graph_sizes
 from kg.settings import Settings
 from kg.stores import SparqlStore, StoreError, is_boolean, is_triples, load_snapshot, open_store
 from tests.virtuoso.conftest import Loaded

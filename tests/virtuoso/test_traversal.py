@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from kg import traverse
-from kg.graph import GraphProjection, NodeInfo, load_projection
+from kg.graph import traverse
+from kg.graph.projection import GraphProjection, NodeInfo, load_projection
 from kg.settings import Settings
 from kg.stores import SparqlStore, open_store
 from tests.virtuoso.conftest import Loaded

@@ -6,7 +6,7 @@
  * Offline on purpose: YASGUI's defaults reach out to the network (a vocabulary search service
  * for class and property completion, a prefix registry when configured, a CORS proxy, two
  * public endpoints in the endpoint list, shared links that name any endpoint). Each of those is
- * switched off below, and completion uses the ontology's prefixes (kg.namespaces.PREFIXES) and
+ * switched off below, and completion uses the ontology's prefixes (kg.rdf.namespaces.PREFIXES) and
  * the classes and properties of this graph, asked from this server's endpoint.
  */
 (function () {

@@ -9,7 +9,7 @@
 (function () {
   "use strict";
 
-  /* Colours by kind: the same palette as the GEXF/DOT exports (kg.graph_export.KIND_COLOURS). */
+  /* Colours by kind: the same palette as the GEXF/DOT exports (kg.graph.export.KIND_COLOURS). */
   var PALETTE = [
     ["Agreement", "#1f77b4"], ["Decision", "#6baed6"], ["Meeting", "#9ecae1"],
     ["Centre", "#d62728"], ["Organisation", "#ff9896"], ["Country", "#8c564b"],

@@ -4,16 +4,17 @@ chosen backend, against rdflib's in-memory engine and owlrl in the same run.
 Each scale runs in a fresh process, so its peak memory is its own. Within it, the phases run
 in the order that keeps each one honest:
 
-1. **generate** ``N`` triples (:mod:`kg.generate`, seeded; cached under the work directory);
-2. **load** them into the backend (for Oxigraph, :func:`kg.loader.bulk_load_nquads`); the
+1. **generate** ``N`` triples (:mod:`kg.bench.generate`, seeded; cached under the work directory);
+2. **load** them into the backend (for Oxigraph, :func:`kg.stores.bulk_load.bulk_load_nquads`); the
    figure is triples per second until the store answers queries;
 3. **query** the canonical mix (:mod:`kg.bench.mix`), every row read, p50/p95 of repeats;
    then (Oxigraph only) **memory**: the same file bulk-loaded into an in-memory Oxigraph
    store, as a server with ``KG_SERVE_FROM=memory`` does when it starts, and the mix again
    on that copy;
-4. **shacl** — :func:`kg.validate_store.validate_store`, shapes compiled to SPARQL, in
+4. **shacl** — :func:`kg.shacl.in_store.validate_store`, shapes compiled to SPARQL, in
    worker processes on the read-only store;
-5. **reason** — :func:`kg.reason.materialise_in_store`: the ontology's declared entailments
+5. **reason** — :func:`kg.reason.materialise.materialise_in_store`: the ontology's declared
+entailments
    materialised into the store.
 
 Baselines run in their own processes with a time budget and are skipped past it (said so in
@@ -154,7 +155,7 @@ def time_mix(
 
 def generated_file(config: BenchConfig) -> tuple[Path, float | None]:
     """The generated N-Quads for this scale and seed, made once and kept in the work dir."""
-    from kg.generate import write
+    from kg.bench.generate import write
 
     path = config.workdir / f"generated-{config.triples}-seed{config.seed}.nq"
     if path.exists():
@@ -176,7 +177,7 @@ def _load(config: BenchConfig, data: Path, figures: ScaleFigures) -> Any:
 
     started, cpu = time.perf_counter(), _cpu_s()
     if config.backend == "oxigraph":
-        from kg.loader import bulk_load_nquads
+        from kg.stores.bulk_load import bulk_load_nquads
 
         store_dir = config.workdir / f"store-{config.triples}"
         if store_dir.exists():
@@ -242,7 +243,7 @@ def run_scale(config: BenchConfig) -> ScaleFigures:
         _memory_copy(config, data, figures)
     ontology = Graph().parse(config.settings.ontology_dir / "mea.ttl")
     if "shacl" in config.phases:
-        from kg.validate_store import validate_store
+        from kg.shacl.in_store import validate_store
 
         started = time.perf_counter()
         if config.backend == "oxigraph":
@@ -259,7 +260,7 @@ def run_scale(config: BenchConfig) -> ScaleFigures:
         if not report.conforms:
             figures.notes.append(f"SHACL: {report.summary()}")
     if "reason" in config.phases:
-        from kg.reason import materialise_in_store
+        from kg.reason.materialise import materialise_in_store
 
         into = config.settings.base_iri + "/graph/inferred"
         started = time.perf_counter()

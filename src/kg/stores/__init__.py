@@ -19,7 +19,6 @@ import httpx
 import pyoxigraph as ox
 
 from kg.settings import Settings
-from kg.snapshot import NQUADS
 from kg.stores.base import (
     Boolean,
     GraphStore,
@@ -95,7 +94,7 @@ def open_store(
     if settings.backend == "oxigraph":
         return open_directory(location or settings.store, read_only=read_only)
     if settings.backend == "memory":
-        snapshot = settings.snapshot_dir / NQUADS
+        snapshot = settings.snapshot_nquads
         if not snapshot.exists():
             raise StoreMissingError(f"no snapshot at {snapshot}: run `kg build` first")
         store = MemoryStore()

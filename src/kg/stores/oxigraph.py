@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.loader import bulk_load_nquads
 from kg.stores.base import StoreMissingError
+from kg.stores.bulk_load import bulk_load_nquads
 
 
 def changed_marker(store_dir: Path) -> Path:

@@ -28,7 +28,7 @@ from typing import IO, Any
 import httpx
 import pyoxigraph as ox
 
-from kg.sparql_guard import inspect_query
+from kg.sparql.guard import inspect_query
 from kg.stores.base import Boolean, Solutions, StoreError, Triples
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

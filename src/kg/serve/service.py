@@ -1,0 +1,157 @@
+"""The live graph a server answers from: the store, the query workers and, when writes are
+enabled, the write path.
+
+Read-only (no ``KG_WRITE_TOKEN``): workers and the server open the built store read-only.
+
+Writable: the server holds the only read-write handle; after every successful write it takes
+a checkpoint (``Store.backup``, hard links, so cheap) into a new *generation* directory and
+points the workers at it. Workers therefore only ever read directories nobody writes to —
+Oxigraph leaves reading under a writer undefined (RECIPES.md). Old generations are removed
+once two newer ones exist.
+
+Serving from memory (``KG_SERVE_FROM=memory``): the workers answer from an in-memory copy
+of the store (:mod:`kg.serve.executor`), so the server is read-only.
+
+Other backends (``KG_BACKEND``): with ``sparql`` the remote server is the one store, so a
+write is sent there and the workers see it at once; the ``memory`` backend is a private copy
+per process and serves read-only.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+import pyoxigraph as ox
+
+from kg.query.describe import graph_counts
+from kg.serve.executor import QueryPool, trial_update
+from kg.settings import Settings
+from kg.stores import GraphStore, StoreError, open_store
+from kg.stores.oxigraph import mark_changed
+
+T = TypeVar("T")
+KEEP_GENERATIONS = 3
+
+
+def check_serving(settings: Settings) -> None:
+    """Raise :class:`StoreError`, saying what to change, for settings no server can serve."""
+    writable = settings.write_token is not None
+    if writable and settings.backend == "memory":
+        raise StoreError(
+            "KG_BACKEND=memory serves read-only: unset KG_WRITE_TOKEN, or use the "
+            "oxigraph or sparql backend for writes"
+        )
+    if settings.serve_from == "memory":
+        if settings.backend != "oxigraph":
+            raise StoreError(
+                f"KG_SERVE_FROM=memory applies to the oxigraph backend, not "
+                f"KG_BACKEND={settings.backend}"
+            )
+        if writable:
+            raise StoreError(
+                "KG_SERVE_FROM=memory serves read-only: unset KG_WRITE_TOKEN, or serve "
+                "from disk for writes"
+            )
+
+
+class GraphService:
+    """Everything a request needs to read or change the graph."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.writable = settings.write_token is not None
+        self._write_lock = threading.Lock()
+        #: How many writes have been applied: what is derived from the graph and kept (the
+        #: traversal projection) is rebuilt when this has moved on.
+        self.version = 0
+        self._generation = 0
+        self._generations_dir = settings.store.with_name(settings.store.name + ".generations")
+        self._checkpoints = settings.backend == "oxigraph" and self.writable
+        check_serving(settings)
+        self.store: GraphStore
+        worker_path: str | None = None
+        if self._checkpoints:
+            open_store(settings, read_only=True)  # same clear error when nothing is built
+            self.store = ox.Store(str(settings.store))
+            if self._generations_dir.exists():
+                shutil.rmtree(self._generations_dir)
+            worker_path = self._checkpoint()
+        else:
+            self.store = open_store(settings, read_only=True)
+        self.counts = graph_counts(self.store)
+        self.pool = QueryPool(
+            settings,
+            worker_path,
+            min_workers=settings.query_workers,
+            max_workers=settings.max_query_workers,
+        )
+
+    @property
+    def graph_names(self) -> frozenset[str]:
+        return frozenset(self.counts)
+
+    def _checkpoint(self) -> str:
+        self._generation += 1
+        target = self._generations_dir / f"{self._generation:06d}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        assert isinstance(self.store, ox.Store)
+        self.store.flush()
+        self.store.backup(str(target))
+        for old in sorted(self._generations_dir.iterdir())[:-KEEP_GENERATIONS]:
+            shutil.rmtree(old, ignore_errors=True)
+        return str(target)
+
+    def write(self, change: Callable[[GraphStore], T]) -> T:
+        """Apply ``change`` to the store, one writer at a time, then publish the result to the
+        query workers. If ``change`` raises, nothing is published."""
+        if not self.writable:
+            raise PermissionError("writes are disabled")
+        with self._write_lock:
+            return self._apply(change)
+
+    def update(self, text: str, *, base_iri: str | None, timeout: float) -> None:
+        """Apply the SPARQL Update ``text`` within ``timeout`` seconds, or change nothing.
+
+        On the on-disk store the update first runs on a checkpoint of the store (hard links,
+        so cheap) in a process that is killed at the deadline
+        (:func:`kg.serve.executor.trial_update`,
+        raising :class:`~kg.serve.executor.UpdateTimedOut`): Oxigraph cannot stop an update, so one
+        that would run past its deadline never reaches the live store and never holds the
+        write lock for longer than the deadline and its second run. The remote ``sparql``
+        backend's server applies its own limits."""
+
+        def apply(store: GraphStore) -> None:
+            store.update(text, base_iri=base_iri)
+
+        if not self.writable:
+            raise PermissionError("writes are disabled")
+        with self._write_lock:
+            if self._checkpoints:
+                trial = self.settings.store.with_name(self.settings.store.name + ".trial")
+                shutil.rmtree(trial, ignore_errors=True)
+                assert isinstance(self.store, ox.Store)
+                self.store.flush()
+                self.store.backup(str(trial))
+                try:
+                    trial_update(str(trial), text, base_iri, timeout)
+                finally:
+                    shutil.rmtree(trial, ignore_errors=True)
+            self._apply(apply)
+
+    def _apply(self, change: Callable[[GraphStore], T]) -> T:
+        """:meth:`write`'s work; the caller holds the write lock."""
+        result = change(self.store)
+        if self._checkpoints:
+            mark_changed(self.settings.store)  # the snapshot no longer equals the store
+            self.pool.switch(self._checkpoint())
+        self.counts = graph_counts(self.store)
+        self.version += 1
+        return result
+
+    def close(self) -> None:
+        self.pool.close()
+        if self._checkpoints and self._generations_dir.exists():
+            shutil.rmtree(self._generations_dir, ignore_errors=True)
