@@ -1,15 +1,15 @@
 """The query editor at ``/`` and its example catalogue at ``/api/examples``.
 
 The editor is YASGUI (https://github.com/zazuko/Yasgui), installed from npm and served by the
-app from ``/vendor/yasgui/`` (no CDN). Its page, script and style are in
-``api/static/editor/``; this router fills in the page's configuration (the endpoint path and
-the ontology's prefixes, :data:`kg.rdf.namespaces.PREFIXES`) and serves the competency questions
-of ``queries/manifest.ttl`` (W3C test-manifest vocabulary) as named examples.
+app from ``/vendor/yasgui/`` (no CDN). Its page is the template ``api/templates/editor.html``,
+its script and style are in ``api/static/editor/``; this router fills in the page's
+configuration (the endpoint path and the ontology's prefixes,
+:data:`kg.rdf.namespaces.PREFIXES`) and serves the competency questions of
+``queries/manifest.ttl`` (W3C test-manifest vocabulary) as named examples.
 """
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -20,15 +20,13 @@ from pydantic import BaseModel, Field
 from rdflib import RDFS, Graph, Namespace
 from rdflib.collection import Collection
 
+from api.templates.environment import render
 from kg.rdf.namespaces import PREFIXES
 
 router = APIRouter(tags=["ui"])
 
-EDITOR_DIR = Path(__file__).parents[1] / "static" / "editor"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 QT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
-#: Where the page template receives its configuration (a JSON object).
-CONFIG_SLOT = "__KG_EDITOR_CONFIG__"
 
 
 class Example(BaseModel):
@@ -74,12 +72,6 @@ def load_examples(queries_dir: Path) -> tuple[Example, ...]:
     return tuple(examples)
 
 
-def _script_json(value: object) -> str:
-    """JSON safe to place inside a ``<script>`` element (no ``</script>`` break-out)."""
-    text = json.dumps(value, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 @router.get(
     "/",
     summary="The SPARQL query editor (YASGUI) with the example catalogue",
@@ -96,8 +88,8 @@ def editor(request: Request) -> HTMLResponse:
         # IRIs the server has pages for (/entity?iri=…) besides <base>/id/…
         "localNamespaces": [PREFIXES["kmgbf"], PREFIXES["mea"], base_iri + "/"],
     }
-    page = (EDITOR_DIR / "index.html").read_text(encoding="utf-8")
-    return HTMLResponse(page.replace(CONFIG_SLOT, _script_json(config)))
+    # The template writes it with |tojson, which escapes <, > and & (no </script> break-out).
+    return HTMLResponse(render("editor.html", config=config))
 
 
 @router.get(

@@ -1,2 +1,2 @@
-"""Server-side HTML for the browser pages: plain f-strings, every value through
-:func:`html.escape` (no template engine dependency)."""
+"""The server-rendered pages: Jinja2 templates (``*.html``, ``*.svg``) in this folder, every
+value autoescaped, and the Python that prepares what they show."""

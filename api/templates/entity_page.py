@@ -1,22 +1,26 @@
-"""The HTML of an entity page and of its error pages (404, 400, 406).
+"""An entity page and its error pages (404, 400, 406): what ``entity.html`` and
+``error.html`` show, prepared from a :class:`~kg.publish.entity.Entity`.
 
-Every value from the graph goes through :func:`~api.templates.page.esc`; links point at other
-entity pages on this server."""
+The templates escape every value from the graph; links point at other entity pages on this
+server.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from api.templates.neighbourhood import neighbourhood_svg
-from api.templates.page import entity_href, esc, layout
-from kg.publish.entity import Entity, Node, Statement, neighbourhood, short_name
+from api.templates.environment import render
+from api.templates.neighbourhood import layout
+from kg.publish.entity import Entity, Node, Provenance, Statement, neighbourhood
 
 #: Most incoming links listed in the table (the neighbourhood picture has its own cap).
 INCOMING_ROWS = 200
 
 #: ``?format=`` value -> label of the alternate-format link.
 FORMAT_LABELS = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples"}
+#: ``?format=`` value -> media type, for the ``<link rel="alternate">`` of the page's head.
+ALTERNATES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples"}
 
 
 @dataclass(frozen=True)
@@ -30,28 +34,53 @@ class PageContext:
     self_path: str
     self_query: dict[str, str]
 
-    def href(self, iri: str) -> str:
-        return entity_href(iri, self.base_iri)
-
     def format_href(self, fmt: str) -> str:
         return f"{self.self_path}?{urlencode({**self.self_query, 'format': fmt})}"
 
 
-def _link(node: Node, ctx: PageContext) -> str:
-    return f'<a href="{esc(ctx.href(node.value))}" title="{esc(node.value)}">{esc(node.label)}</a>'
+@dataclass(frozen=True)
+class SourceDocument:
+    """A document the entity comes from, with what to say about it besides its label: pairs
+    of (``"text"``, ``"code"`` or ``"seed file"``, the text)."""
+
+    node: Node
+    details: tuple[tuple[str, str], ...]
 
 
-def _value(node: Node, ctx: PageContext) -> str:
-    if node.is_iri:
-        return _link(node, ctx)
-    if node.kind == "blank":
-        return f"<code>{esc(node.label)}</code>"
-    tag = ""
-    if node.language:
-        tag = f' <span class="tag">@{esc(node.language)}</span>'
-    elif node.datatype:
-        tag = f' <span class="tag">{esc(short_name(node.datatype))}</span>'
-    return f'<span class="literal">{esc(node.value)}</span>{tag}'
+@dataclass(frozen=True)
+class GraphCount:
+    """A named graph holding some of the entity's own triples, ``name`` shortened under the
+    base."""
+
+    iri: str
+    name: str
+    triples: int
+
+
+@dataclass(frozen=True)
+class ProvenanceView:
+    """The provenance section; false when it has nothing to show."""
+
+    documents: tuple[SourceDocument, ...]
+    locators: tuple[str, ...]
+    notes: tuple[str, ...]
+    graphs: tuple[GraphCount, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.documents or self.locators or self.notes or self.graphs)
+
+
+@dataclass(frozen=True)
+class PropertyRow:
+    """One row of the outgoing table: a property and its values, ``inline`` when they are
+    many links (listed across the row rather than one a line)."""
+
+    predicate: Node
+    statements: tuple[Statement, ...]
+
+    @property
+    def inline(self) -> bool:
+        return len(self.statements) > 4 and all(s.node.is_iri for s in self.statements)
 
 
 def _graph_name(graph: str, base_iri: str) -> str:
@@ -59,131 +88,52 @@ def _graph_name(graph: str, base_iri: str) -> str:
     return graph[len(prefix) :] if graph.startswith(prefix) else graph
 
 
-def _badge(statement: Statement, ctx: PageContext) -> str:
-    if statement.only_in(ctx.inferred_graph):
-        return ' <span class="badge" title="materialised by the reasoner">inferred</span>'
-    return ""
-
-
-def _provenance(entity: Entity, ctx: PageContext) -> str:
-    prov = entity.provenance
-    rows = []
+def provenance_view(prov: Provenance, ctx: PageContext) -> ProvenanceView:
+    """The provenance section: documents with the details their label does not already say,
+    named graphs by size with the inferred graph last."""
+    documents = []
     for doc in prov.documents:
-        details = [esc(doc.title)] if doc.title and doc.title != doc.node.label else []
-        details += [f"<code>{esc(s)}</code>" for s in doc.symbols]
+        details = [("text", doc.title)] if doc.title and doc.title != doc.node.label else []
+        details += [("code", s) for s in doc.symbols]
         if doc.date:
-            details.append(esc(doc.date))
+            details.append(("text", doc.date))
         if doc.source_file:
-            details.append(f"seed file <code>{esc(doc.source_file)}</code>")
-        extra = f'<div class="detail">{"; ".join(details)}</div>' if details else ""
-        rows.append(f"<dt>Document</dt><dd>{_link(doc.node, ctx)}{extra}</dd>")
-    for locator in prov.locators:
-        rows.append(f'<dt>Where in it</dt><dd class="locator">{esc(locator)}</dd>')
-    for note in prov.notes:
-        rows.append(f"<dt>Source note</dt><dd>{esc(note)}</dd>")
-    graphs = [
-        f'<li><code title="{esc(g)}">{esc(_graph_name(g, ctx.base_iri))}</code> '
-        f'<span class="count">{n} triple{"s" if n != 1 else ""}</span></li>'
-        for g, n in sorted(prov.graphs, key=lambda gn: (gn[0] == ctx.inferred_graph, -gn[1]))
-    ]
-    if graphs:
-        rows.append(f'<dt>Named graph</dt><dd><ul class="graphs">{"".join(graphs)}</ul></dd>')
-    if not rows:
-        return ""
-    return f'<section id="provenance"><h2>Provenance</h2><dl>{"".join(rows)}</dl></section>'
+            details.append(("seed file", doc.source_file))
+        documents.append(SourceDocument(doc.node, tuple(details)))
+    graphs = sorted(prov.graphs, key=lambda gn: (gn[0] == ctx.inferred_graph, -gn[1]))
+    return ProvenanceView(
+        documents=tuple(documents),
+        locators=prov.locators,
+        notes=prov.notes,
+        graphs=tuple(GraphCount(g, _graph_name(g, ctx.base_iri), n) for g, n in graphs),
+    )
 
 
-def _outgoing(entity: Entity, ctx: PageContext) -> str:
-    """One row per property, its values listed in the row (the statements come sorted)."""
-    if not entity.outgoing:
-        return ""
+def property_rows(statements: list[Statement]) -> list[PropertyRow]:
+    """One row per property, its values in the row (the statements come sorted)."""
     groups: dict[str, list[Statement]] = {}
-    for s in entity.outgoing:
+    for s in statements:
         groups.setdefault(s.predicate.value, []).append(s)
-    rows = []
-    for statements in groups.values():
-        values = "".join(f"<li>{_value(s.node, ctx)}{_badge(s, ctx)}</li>" for s in statements)
-        many_links = len(statements) > 4 and all(s.node.is_iri for s in statements)
-        css = "values inline" if many_links else "values"
-        rows.append(
-            f'<tr><th scope="row">{_link(statements[0].predicate, ctx)}</th>'
-            f'<td><ul class="{css}">{values}</ul></td></tr>'
-        )
-    return (
-        f'<section id="outgoing"><h2>Properties and links <span class="count">'
-        f"{len(entity.outgoing)}</span></h2>"
-        f'<table class="statements"><tbody>{"".join(rows)}</tbody></table></section>'
-    )
-
-
-def _incoming(entity: Entity, ctx: PageContext) -> str:
-    if not entity.incoming:
-        return ""
-    shown = entity.incoming[:INCOMING_ROWS]
-    rows = "".join(
-        f"<tr><td>{_value(s.node, ctx)}</td>"
-        f'<th scope="row">{_link(s.predicate, ctx)}{_badge(s, ctx)}</th>'
-        f'<td class="this">this</td></tr>'
-        for s in shown
-    )
-    more = len(entity.incoming) - len(shown)
-    note = (
-        f'<p class="more">… and {more} more (ask the SPARQL endpoint for all).</p>' if more else ""
-    )
-    return (
-        f'<section id="incoming"><h2>Referenced by <span class="count">'
-        f"{len(entity.incoming)}</span></h2>"
-        f'<table class="statements incoming"><thead><tr><th>resource</th><th>property</th>'
-        f"<th></th></tr></thead><tbody>{rows}</tbody></table>{note}</section>"
-    )
+    return [PropertyRow(group[0].predicate, tuple(group)) for group in groups.values()]
 
 
 def render_entity(entity: Entity, ctx: PageContext) -> str:
     """The entity page."""
-    types = " ".join(f'<span class="type">{_link(t, ctx)}</span>' for t in entity.types)
-    formats = " · ".join(
-        f'<a href="{esc(ctx.format_href(fmt))}" rel="alternate">{label}</a>'
-        for fmt, label in FORMAT_LABELS.items()
-    )
-    uses = (
-        f'<p class="uses">Used as the property of {entity.predicate_uses} triples.</p>'
-        if entity.predicate_uses
-        else ""
-    )
     hood = neighbourhood(entity, inferred_graph=ctx.inferred_graph)
-    picture = neighbourhood_svg(hood, ctx.href) if hood.outgoing or hood.incoming else ""
-    picture_section = (
-        f'<section id="neighbourhood"><h2>Neighbourhood</h2>{picture}</section>' if picture else ""
+    return render(
+        "entity.html",
+        entity=entity,
+        ctx=ctx,
+        formats=FORMAT_LABELS.items(),
+        alternates=ALTERNATES.items(),
+        provenance=provenance_view(entity.provenance, ctx),
+        picture=layout(hood) if hood.outgoing or hood.incoming else None,
+        property_rows=property_rows(entity.outgoing),
+        incoming_rows=entity.incoming[:INCOMING_ROWS],
+        incoming_more=max(0, len(entity.incoming) - INCOMING_ROWS),
     )
-    body = f"""<article class="entity">
-<h1>{esc(entity.label)}</h1>
-<p class="iri"><code>{esc(entity.iri)}</code></p>
-{f'<p class="types">{types}</p>' if types else ""}
-<p class="formats">Also as {formats}</p>
-{uses}
-{_provenance(entity, ctx)}
-{picture_section}
-{_outgoing(entity, ctx)}
-{_incoming(entity, ctx)}
-</article>"""
-    head = "\n".join(
-        f'<link rel="alternate" type="{media}" href="{esc(ctx.format_href(fmt))}">'
-        for fmt, media in (
-            ("ttl", "text/turtle"),
-            ("jsonld", "application/ld+json"),
-            ("nt", "application/n-triples"),
-        )
-    )
-    return layout(entity.label, body, head=head)
 
 
 def render_error(title: str, message: str, iri: str | None) -> str:
-    """An error page (404, 400, 406): what went wrong and which IRI was asked for, escaped."""
-    shown = f'<p class="iri"><code>{esc(iri)}</code></p>' if iri else ""
-    body = f"""<article class="entity error">
-<h1>{esc(title)}</h1>
-<p>{esc(message)}</p>
-{shown}
-<p>Look for resources with the <a href="/">query editor</a>.</p>
-</article>"""
-    return layout(title, body)
+    """An error page (404, 400, 406): what went wrong and which IRI was asked for."""
+    return render("error.html", title=title, message=message, iri=iri)

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from api.routers.ui import load_examples
-from api.templates.page import entity_href
+from api.templates.filters import entity_href
 from kg.publish.entity import describe, neighbourhood
 from tests.support import PROJECT_ROOT
 

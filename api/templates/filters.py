@@ -1,7 +1,6 @@
-"""The page shell shared by server-rendered pages, escaping, and where an IRI's page lives.
+"""What the page templates call besides their data: where an IRI's page lives, and text cut to
+fit a box.
 
->>> esc('<script>alert("x")</script>')
-'&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;'
 >>> entity_href("https://w3id.org/mea-kg/id/party/UZB", "https://w3id.org/mea-kg")
 '/id/party/UZB'
 >>> entity_href("http://metadata.cbd.int/kmgbf/target_3", "https://w3id.org/mea-kg")
@@ -10,16 +9,7 @@
 
 from __future__ import annotations
 
-import html
 from urllib.parse import quote, urlencode
-
-#: Stylesheet of the entity pages (``api/static/entities/entity.css``).
-STYLESHEET = "/static/entities/entity.css"
-
-
-def esc(value: object) -> str:
-    """``value`` as HTML text or attribute content (quotes escaped too)."""
-    return html.escape(str(value), quote=True)
 
 
 def truncate(text: str, limit: int) -> str:
@@ -40,28 +30,3 @@ def entity_href(iri: str, base_iri: str) -> str:
         if kind and key and "/" not in key and "?" not in key and "#" not in key:
             return f"/id/{quote(kind, safe='')}/{quote(key, safe='')}"
     return "/entity?" + urlencode({"iri": iri})
-
-
-def layout(title: str, body: str, *, head: str = "") -> str:
-    """A complete HTML page; ``title`` is escaped here, ``body`` and ``head`` must already be
-    escaped HTML."""
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)} · MEA knowledge graph</title>
-<link rel="stylesheet" href="{STYLESHEET}">
-{head}
-</head>
-<body>
-<header class="site">
-  <a class="brand" href="/">MEA knowledge graph</a>
-  <nav><a href="/">Query editor</a> <a href="/docs">API</a></nav>
-</header>
-<main>
-{body}
-</main>
-</body>
-</html>
-"""
