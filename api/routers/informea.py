@@ -14,19 +14,10 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from kg.publish.informea.feed import (
-    ENTITY_SETS,
-    NAVIGATION,
-    NOT_OFFERED,
-    Feed,
-    FeedUnavailable,
-    ODataError,
-    apply_query,
-    compute_feed,
-    csdl_metadata,
-    find_record,
-    parse_query,
-)
+from kg.publish.informea.entity_sets import ENTITY_SETS, NAVIGATION, NOT_OFFERED
+from kg.publish.informea.feed import Feed, FeedUnavailable, compute_feed
+from kg.publish.informea.odata import ODataError, apply_query, find_record, parse_query
+from kg.publish.informea.schema import csdl_metadata
 
 router = APIRouter(prefix="/informea/v1", tags=["informea"])
 

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     sparql_user: str | None = None
     sparql_password: SecretStr | None = None
     sparql_auth: Literal["digest", "basic", "bearer"] = "digest"
+    #: The InforMEA treaty id of the Tehran Convention (``KG_INFORMEA_TEHRAN_ID``). The reference
+    #: sources give none, so by default Tehran records are left out of the InforMEA feed and
+    #: reported; set it only to an id InforMEA has actually assigned.
+    informea_tehran_id: str | None = None
 
     @field_validator("base_iri")
     @classmethod
@@ -78,6 +82,17 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("KG_BASE_IRI must be an http(s) IRI, e.g. https://w3id.org/mea-kg")
         return value.rstrip("/")
+
+    @field_validator("informea_tehran_id")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        """An empty or blank value means unset, so that ``KG_INFORMEA_TEHRAN_ID=`` in an
+        environment file switches the id off rather than sending ``""`` as a treaty id.
+
+        >>> Settings(informea_tehran_id="").informea_tehran_id is None
+        True
+        """
+        return value if value is not None and value.strip() else None
 
     @model_validator(mode="after")
     def _under_project(self) -> Settings:

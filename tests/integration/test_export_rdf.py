@@ -20,7 +20,6 @@ import kg.publish.dump as export_module
 from api.app import create_app
 from kg.build.snapshot import Manifest
 from kg.publish.dump import FORMATS, export_rdf, exported_quads
-from kg.publish.informea.feed import InformeaSettings
 from kg.rdf.namespaces import graph_iri
 
 BASE = "https://w3id.org/mea-kg"
@@ -44,7 +43,8 @@ def value(term: object) -> str:
 
 @pytest.fixture(scope="module")
 def quads(built: Any) -> list[ox.Quad]:
-    return exported_quads(built.store, built.settings, informea=InformeaSettings(tehran_id=None))
+    no_tehran_id = built.settings.model_copy(update={"informea_tehran_id": None})
+    return exported_quads(built.store, no_tehran_id)
 
 
 Statement = tuple[object, object, object, object]
@@ -82,7 +82,8 @@ def test_export_reparses_to_the_exported_graphs(
     expected_rdflib: set[Statement],
     fmt: str,
 ) -> None:
-    data = export_rdf(built.store, built.settings, fmt, informea=InformeaSettings(tehran_id=None))
+    no_tehran_id = built.settings.model_copy(update={"informea_tehran_id": None})
+    data = export_rdf(built.store, no_tehran_id, fmt)
     spec = FORMATS[fmt]
     # Oxigraph's parser: the same quads (or, for triple formats, the union of the graphs)
     parsed = list(ox.parse(data, format=spec.parser_format))

@@ -17,17 +17,14 @@ import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 
-import kg.publish.informea.feed as informea
+import kg.publish.informea.odata as odata
 from api.app import create_app
 from kg.build.pipeline import build
 from kg.build.snapshot import Manifest
-from kg.publish.informea.feed import (
-    ENTITY_SETS,
-    InformeaSettings,
-    compute_feed,
-    load_schema,
-    stamp,
-)
+from kg.publish.informea.entity_sets import ENTITY_SETS, record_key
+from kg.publish.informea.feed import compute_feed
+from kg.publish.informea.ledger import LEDGER_FILE, stamp
+from kg.publish.informea.schema import load_schema
 from kg.settings import SNAPSHOT_MANIFEST, Settings
 
 #: Records per entity set of the seed graph (Tehran id unset).
@@ -66,18 +63,13 @@ def feed_settings(built: Any, tmp_path_factory: pytest.TempPathFactory) -> Setti
     """The session build's store, with a snapshot directory of its own for the ledger."""
     snap = tmp_path_factory.mktemp("informea-snap")
     shutil.copy(built.settings.snapshot_manifest, snap / SNAPSHOT_MANIFEST)
-    return Settings(store=built.settings.store, snapshot_dir=snap)
+    return Settings(store=built.settings.store, snapshot_dir=snap, informea_tehran_id=None)
 
 
 @pytest.fixture(scope="module")
 def client(feed_settings: Settings) -> Iterator[TestClient]:
-    saved = os.environ.pop("KG_INFORMEA_TEHRAN_ID", None)
-    try:
-        with TestClient(create_app(feed_settings)) as c:
-            yield c
-    finally:
-        if saved is not None:
-            os.environ["KG_INFORMEA_TEHRAN_ID"] = saved
+    with TestClient(create_app(feed_settings)) as c:
+        yield c
 
 
 def test_harvester_pages_every_entity_set_and_every_record_validates(client: TestClient) -> None:
@@ -87,7 +79,7 @@ def test_harvester_pages_every_entity_set_and_every_record_validates(client: Tes
     for name in names:
         records = harvest(client, name)
         assert len(records) == SEED_COUNTS[name], name
-        keys = [informea.record_key(name, r) for r in records]
+        keys = [record_key(name, r) for r in records]
         assert len(set(keys)) == len(keys), f"{name}: pages overlap"
         check = validator(name)
         for record in records:
@@ -212,7 +204,7 @@ def test_odata_options(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> N
     assert get("/informea/v1/Nothing").status_code == 404
     # server-driven paging: without $top, at most MAX_PAGE records and a nextLink
     in_key_order = harvest(client, "Decisions", page=17)
-    monkeypatch.setattr(informea, "MAX_PAGE", 5)
+    monkeypatch.setattr(odata, "MAX_PAGE", 5)
     first = get("/informea/v1/Decisions").json()
     assert len(first["value"]) == 5 and "$skip=5" in first["@odata.nextLink"]
     second = get(first["@odata.nextLink"]).json()
@@ -254,12 +246,13 @@ def test_tehran_id_setting_and_config_changes_get_the_current_time(
     tmp_path: Path,
 ) -> None:
     shutil.copy(built.settings.snapshot_manifest, tmp_path / SNAPSHOT_MANIFEST)
-    settings = Settings(store=built.settings.store, snapshot_dir=tmp_path)
+    settings = Settings(store=built.settings.store, snapshot_dir=tmp_path, informea_tehran_id=None)
     built_at = Manifest.read(tmp_path).built_at
-    before = compute_feed(built.store, settings, InformeaSettings(tehran_id=None))
+    before = compute_feed(built.store, settings)
     assert {t["updated"] for t in before.records("Treaties")} == {built_at}
     now = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
-    after = compute_feed(built.store, settings, InformeaSettings(tehran_id="tehran"), now=now)
+    with_id = settings.model_copy(update={"informea_tehran_id": "tehran"})
+    after = compute_feed(built.store, with_id, now=now)
     treaties = {t["id"]: t for t in after.records("Treaties")}
     assert treaties["tehran"]["updated"] == "2031-05-06T07:08:09Z"  # new, same snapshot
     assert treaties["basel"]["updated"] == built_at  # unchanged records keep their time
@@ -270,7 +263,7 @@ def test_tehran_id_setting_and_config_changes_get_the_current_time(
     excluded = {(e["entitySet"], e["id"]) for e in after.report["excluded"]}
     assert ("Treaties", "tehran") not in excluded
     assert ("Treaties", "tehran-aktau-protocol") in excluded  # protocols have no id
-    ledger = json.loads((tmp_path / informea.LEDGER_FILE).read_text())
+    ledger = json.loads((tmp_path / LEDGER_FILE).read_text())
     assert ledger["records"]["Treaties/tehran"]["updated"] == "2031-05-06T07:08:09Z"
 
 
@@ -333,43 +326,43 @@ def test_incremental_harvest_after_one_source_changes(
     shutil.copytree(built.settings.data_dir, data)
     shutil.copytree(built.settings.store, tmp_path / "store")
     shutil.copytree(built.settings.snapshot_dir, tmp_path / "snap")
-    settings = Settings(data_dir=data, store=tmp_path / "store", snapshot_dir=tmp_path / "snap")
-    saved = os.environ.pop("KG_INFORMEA_TEHRAN_ID", None)
-    try:
-        with TestClient(create_app(settings)) as c:
-            first = {name: harvest(c, name) for name in ENTITY_SETS}
-        last_seen = max(r["updated"] for records in first.values() for r in records)
-        assert last_seen == Manifest.read(settings.snapshot_dir).built_at
+    settings = Settings(
+        data_dir=data,
+        store=tmp_path / "store",
+        snapshot_dir=tmp_path / "snap",
+        informea_tehran_id=None,
+    )
+    with TestClient(create_app(settings)) as c:
+        first = {name: harvest(c, name) for name in ENTITY_SETS}
+    last_seen = max(r["updated"] for records in first.values() for r in records)
+    assert last_seen == Manifest.read(settings.snapshot_dir).built_at
 
-        source = data / "sources" / "brs-tap-2022-2025.ttl"
-        old = (
-            'dcterms:title "Technical assistance plan for the implementation of the Basel, '
-            'Rotterdam and Stockholm conventions for the period 2022–2025"@en'
-        )
-        text = source.read_text(encoding="utf-8")
-        assert old in text
-        source.write_text(text.replace(old, old[:-4] + ' (revised)"@en'), encoding="utf-8")
-        result = build(settings)
-        assert not result.rejected
-        assert result.manifest.built_at > last_seen
+    source = data / "sources" / "brs-tap-2022-2025.ttl"
+    old = (
+        'dcterms:title "Technical assistance plan for the implementation of the Basel, '
+        'Rotterdam and Stockholm conventions for the period 2022–2025"@en'
+    )
+    text = source.read_text(encoding="utf-8")
+    assert old in text
+    source.write_text(text.replace(old, old[:-4] + ' (revised)"@en'), encoding="utf-8")
+    result = build(settings)
+    assert not result.rejected
+    assert result.manifest.built_at > last_seen
 
-        with TestClient(create_app(settings)) as c:
-            changed = {
-                name: harvest(c, name, params={"$filter": f"updated gt {last_seen}"})
-                for name in ENTITY_SETS
-            }
-            second = {name: harvest(c, name) for name in ENTITY_SETS}
-    finally:
-        if saved is not None:
-            os.environ["KG_INFORMEA_TEHRAN_ID"] = saved
-    got = {(name, informea.record_key(name, r)) for name, rs in changed.items() for r in rs}
+    with TestClient(create_app(settings)) as c:
+        changed = {
+            name: harvest(c, name, params={"$filter": f"updated gt {last_seen}"})
+            for name in ENTITY_SETS
+        }
+        second = {name: harvest(c, name) for name in ENTITY_SETS}
+    got = {(name, record_key(name, r)) for name, rs in changed.items() for r in rs}
     assert got == {("Documents", "brs-tap-2022-2025")}
     record = changed["Documents"][0]
     assert record["titles"][0]["value"].endswith("2022–2025 (revised)")
     assert record["updated"] == result.manifest.built_at
     for name in ENTITY_SETS:  # every other record keeps its time
-        before = {informea.record_key(name, r): r["updated"] for r in first[name]}
-        after = {informea.record_key(name, r): r["updated"] for r in second[name]}
+        before = {record_key(name, r): r["updated"] for r in first[name]}
+        after = {record_key(name, r): r["updated"] for r in second[name]}
         assert before.keys() == after.keys()
         assert {k for k in before if before[k] != after[k]} == (
             {"brs-tap-2022-2025"} if name == "Documents" else set()

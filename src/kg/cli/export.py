@@ -24,7 +24,8 @@ def _err(message: str) -> None:
 
 
 def cmd_export_informea(args: argparse.Namespace, settings: Settings) -> int:
-    from kg.publish.informea.feed import ENTITY_SETS, FeedUnavailable, compute_feed
+    from kg.publish.informea.entity_sets import ENTITY_SETS
+    from kg.publish.informea.feed import FeedUnavailable, compute_feed
     from kg.stores import open_store
 
     store = open_store(settings)

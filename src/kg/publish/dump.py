@@ -7,7 +7,7 @@ sorted output in the format a registry entry names.
   indicators as SKOS concepts under the CBD Secretariat's KMGBF IRIs with ``skos:related``
   between a target and its indicators; treaties linked to their InforMEA treaty page and
   ECOLEX record; subject terms linked (``skos:closeMatch``) to the LEO concept with the same
-  English label, the LEO label stated exactly (``kg.publish.informea.feed.leo_match``).
+  English label, the LEO label stated exactly (``kg.publish.informea.leo.leo_match``).
 * ``<base>/graph/export/description`` - ``dcat:Dataset`` / ``void:Dataset`` with licence,
   version, build date, triples in total and per named graph (VoID,
   https://www.w3.org/TR/void/; DCAT 3, https://www.w3.org/TR/vocab-dcat-3/). It counts every
@@ -34,7 +34,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kg import __version__
 from kg.build.snapshot import Manifest
-from kg.publish.informea.feed import InformeaSettings, leo_match, read_manifest, subject_terms
+from kg.publish.informea.feed import read_manifest
+from kg.publish.informea.leo import leo_match, subject_terms
 from kg.query.execute import execute
 from kg.rdf.namespaces import PREFIXES, entity_iri, graph_iri
 from kg.rdf.syntax_limits import check_writable
@@ -366,12 +367,10 @@ def exported_quads(
     store: GraphStore,
     settings: Settings,
     *,
-    informea: InformeaSettings | None = None,
     export: ExportSettings | None = None,
 ) -> list[ox.Quad]:
     """Everything the dump holds: the store's named graphs, the links graph and the
     description graph, sorted and without duplicates."""
-    informea = informea or InformeaSettings()
     export = export or ExportSettings()
     manifest = read_manifest(settings)
     reserved = {
@@ -383,7 +382,7 @@ def exported_quads(
         for q in store.quads_for_pattern(None, None, None, None)
         if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value not in reserved
     ]
-    quads += links_graph(store, settings.base_iri, informea.tehran_id)
+    quads += links_graph(store, settings.base_iri, settings.informea_tehran_id)
     quads = _sorted_quads(quads)
     counts: dict[str, int] = {}
     for quad in quads:
@@ -398,7 +397,6 @@ def export_rdf(
     settings: Settings,
     fmt: str,
     *,
-    informea: InformeaSettings | None = None,
     export: ExportSettings | None = None,
     version: int = 0,
 ) -> bytes:
@@ -412,7 +410,6 @@ def export_rdf(
     and RDF 1.2 triple terms); nothing is cached then.
     """
     writer = get_format(fmt).writer
-    informea = informea or InformeaSettings()
     export = export or ExportSettings()
     key = (
         str(settings.store),
@@ -420,14 +417,14 @@ def export_rdf(
         str(version),
         settings.base_iri,
         fmt,
-        informea.tehran_id or "",
+        settings.informea_tehran_id or "",
         export.license_iri() or "",
     )
     with _LOCK:
         if key not in _CACHE:
             if len(_CACHE) >= 2 * len(FORMATS):
                 _CACHE.clear()
-            _CACHE[key] = writer(exported_quads(store, settings, informea=informea, export=export))
+            _CACHE[key] = writer(exported_quads(store, settings, export=export))
         return _CACHE[key]
 
 
