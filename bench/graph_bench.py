@@ -95,7 +95,7 @@ def heap_peak(settings: Settings) -> None:
 
 
 def traversal_figures(graph: GraphProjection, repeat: int, rng: random.Random) -> None:
-    from kg.graph import traverse
+    from kg.graph import analyses, contribution, traverse
 
     def pick(kind: str, n: int = 50) -> list[str]:
         found = sorted(graph.nodes(kind=kind))
@@ -104,10 +104,10 @@ def traversal_figures(graph: GraphProjection, repeat: int, rng: random.Random) -
     workplans, centres, activities = pick("Workplan"), pick("Centre"), pick("Activity")
     targets, indicators = pick("Target"), pick("GBFIndicator")
     cases: list[tuple[str, Callable[[], Any]]] = [
-        ("indicators(workplan)", lambda: traverse.indicators(graph, rng.choice(workplans))),
-        ("indicators(centre)", lambda: traverse.indicators(graph, rng.choice(centres))),
-        ("indicators(activity)", lambda: traverse.indicators(graph, rng.choice(activities))),
-        ("reverse(target)", lambda: traverse.contributors(graph, rng.choice(targets))),
+        ("indicators(workplan)", lambda: contribution.indicators(graph, rng.choice(workplans))),
+        ("indicators(centre)", lambda: contribution.indicators(graph, rng.choice(centres))),
+        ("indicators(activity)", lambda: contribution.indicators(graph, rng.choice(activities))),
+        ("reverse(target)", lambda: contribution.contributors(graph, rng.choice(targets))),
         (
             "path(activity, indicator, max 6)",
             lambda: traverse.paths(graph, rng.choice(activities), rng.choice(indicators)),
@@ -116,8 +116,8 @@ def traversal_figures(graph: GraphProjection, repeat: int, rng: random.Random) -
             "neighbours(workplan, depth 1)",
             lambda: traverse.neighbours(graph, rng.choice(workplans), depth=1),
         ),
-        ("coverage() (cached after first)", lambda: traverse.coverage(graph)),
-        ("centrality() (cached after first)", lambda: traverse.centrality(graph)),
+        ("coverage() (cached after first)", lambda: analyses.coverage(graph)),
+        ("centrality() (cached after first)", lambda: analyses.centrality(graph)),
     ]
     for name, fn in cases:
         started = time.perf_counter()

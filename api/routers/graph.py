@@ -4,7 +4,8 @@ graph view at ``/viz``.
 The graph projection (:mod:`kg.graph.projection`) is built from the app's store on first use and
 kept on
 ``app.state.graph_projection`` until a write changes the graph. Every
-endpoint answers JSON from :mod:`kg.graph.traverse`; an entity is named by its IRI, a CURIE
+endpoint answers JSON from :mod:`kg.graph.contribution`, :mod:`kg.graph.traverse` or
+:mod:`kg.graph.analyses`; an entity is named by its IRI, a CURIE
 (``kmgbf:target_3``), ``kind/key`` (``centre/iucn-ca-tsc``) or a label. A label that names
 several entities is a 409 listing them; a name nothing has is a 404.
 """
@@ -20,10 +21,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from kg.graph import traverse
-from kg.graph.export import EXPORTERS, export, exporter_for
-from kg.graph.projection import GraphProjection, load_projection
-from kg.graph.traverse import (
+from kg.graph import analyses, contribution, traverse
+from kg.graph.answers import (
     AmbiguousEntity,
     CentralityAnswer,
     ContributorsAnswer,
@@ -34,7 +33,11 @@ from kg.graph.traverse import (
     PathsAnswer,
     Subgraph,
     TraversalError,
+    graph_node,
+    ref,
 )
+from kg.graph.export import EXPORTERS, export, exporter_for
+from kg.graph.projection import GraphProjection, load_projection
 
 router = APIRouter(tags=["graph"])
 
@@ -136,7 +139,7 @@ def get_indicators(
     entity: Entity,
     paths: Annotated[int, Query(ge=1, le=50, description="paths per indicator")] = 5,
 ) -> Any:
-    return _answer(lambda: traverse.indicators(graph, entity, max_paths=paths))
+    return _answer(lambda: contribution.indicators(graph, entity, max_paths=paths))
 
 
 @router.get(
@@ -146,7 +149,7 @@ def get_indicators(
     responses=ERRORS,
 )
 def get_reverse(graph: Graph, entity: Entity) -> Any:
-    return _answer(lambda: traverse.contributors(graph, entity))
+    return _answer(lambda: contribution.contributors(graph, entity))
 
 
 @router.get(
@@ -216,7 +219,7 @@ def get_coverage(
     limit: Annotated[int, Query(ge=1, le=1000, description="longest list per cell")] = 50,
 ) -> Any:
     return _answer(
-        lambda: traverse.coverage(graph, party=party, convention=convention, limit=limit)
+        lambda: analyses.coverage(graph, party=party, convention=convention, limit=limit)
     )
 
 
@@ -232,7 +235,7 @@ def get_centrality(
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> Any:
     return _answer(
-        lambda: traverse.centrality(graph, kinds=kind or traverse.BRIDGE_KINDS, limit=limit)
+        lambda: analyses.centrality(graph, kinds=kind or analyses.BRIDGE_KINDS, limit=limit)
     )
 
 
@@ -247,7 +250,7 @@ def search(
     kind: Annotated[list[str] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[GraphNode]:
-    return [traverse.graph_node(graph, i) for i in graph.find(q, kinds=kind or (), limit=limit)]
+    return [graph_node(graph, i) for i in graph.find(q, kinds=kind or (), limit=limit)]
 
 
 @router.get(
@@ -265,7 +268,7 @@ def info(graph: Graph) -> GraphInfo:
 
     counts = graph.cached("convention-sizes", members)
     conventions = [
-        ConventionInfo(**traverse.ref(graph, c).model_dump(), nodes=n)
+        ConventionInfo(**ref(graph, c).model_dump(), nodes=n)
         for c, n in sorted(counts.items(), key=lambda kv: graph.label(kv[0]))
         if c in graph
     ]

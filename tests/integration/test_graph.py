@@ -16,8 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from kg.graph import traverse
-from kg.graph.projection import BOOKKEEPING_PREDICATES, GraphProjection, load_projection
+from kg.graph import analyses, answers, contribution, traverse
+from kg.graph.mea_tables import BOOKKEEPING_PREDICATES
+from kg.graph.projection import GraphProjection, load_projection
 from tests.support import PROJECT_ROOT
 
 ID = "https://w3id.org/mea-kg/id/"
@@ -128,7 +129,7 @@ def test_inferred_shortcuts_are_flagged_and_left_out_by_default(built: Any, grap
 
 
 def test_central_asia_workplan_indicators_are_query_01s(graph: Any) -> None:
-    answer = traverse.indicators(graph, WORKPLAN)
+    answer = contribution.indicators(graph, WORKPLAN)
     rows = expected("01-headline-indicators-for-central-asia-centre")
     assert [i.code for i in answer.indicators] == [
         "1.1", "2.1", "3.1", "21.1", "A.1", "A.2", "A.3", "A.4", "B.1"
@@ -154,7 +155,7 @@ def test_central_asia_workplan_indicators_are_query_01s(graph: Any) -> None:
 
 
 def test_central_asia_claims_are_reconciled_as_query_02(graph: Any) -> None:
-    answer = traverse.indicators(graph, WORKPLAN)
+    answer = contribution.indicators(graph, WORKPLAN)
     rows = expected("02-indicator-claims-reconciliation")
     got = sorted((c.code, c.claimed_title, c.status, c.claimed_by.iri) for c in answer.claims)
     assert got == sorted((r["code"], r["claimedTitle"], r["status"], r["outcome"]) for r in rows)
@@ -171,14 +172,14 @@ def test_every_entity_reaches_the_inferred_headline_indicators(built: Any, graph
         inferred.setdefault(row["s"], set()).add(row["i"])
     assert len(inferred) == 10  # the centre, its workplan, 4 outcomes, 4 activities ...
     for entity, indicators in inferred.items():
-        assert {i.iri for i in traverse.indicators(graph, entity).indicators} == indicators
+        assert {i.iri for i in contribution.indicators(graph, entity).indicators} == indicators
 
 
 def test_centre_and_activity_indicators(graph: Any) -> None:
-    centre = traverse.indicators(graph, "centre/iucn-ca-tsc")
+    centre = contribution.indicators(graph, "centre/iucn-ca-tsc")
     assert len(centre.indicators) == 9 and centre.entity.iri == CENTRE
     assert centre.indicators[0].paths[0].nodes[1].iri == WORKPLAN
-    activity = traverse.indicators(graph, "Regional workshops")
+    activity = contribution.indicators(graph, "Regional workshops")
     assert [i.code for i in activity.indicators] == ["1.1", "2.1", "A.1", "A.2"]
     assert [e.predicate for e in activity.indicators[0].paths[0].edges] == [
         "mea:contributesToOutcome",
@@ -188,20 +189,20 @@ def test_centre_and_activity_indicators(graph: Any) -> None:
 
 
 def test_names_that_do_not_resolve(graph: Any) -> None:
-    with pytest.raises(traverse.AmbiguousEntity) as ambiguous:
-        traverse.indicators(graph, "basel")
+    with pytest.raises(answers.AmbiguousEntity) as ambiguous:
+        contribution.indicators(graph, "basel")
     assert ID + "centre/brs-regional-centres" in {c.iri for c in ambiguous.value.candidates}
-    with pytest.raises(traverse.EntityNotFound):
-        traverse.indicators(graph, "no such thing anywhere")
-    with pytest.raises(traverse.WrongKind):
-        traverse.indicators(graph, "kmgbf:target_3")
+    with pytest.raises(answers.EntityNotFound):
+        contribution.indicators(graph, "no such thing anywhere")
+    with pytest.raises(answers.WrongKind):
+        contribution.indicators(graph, "kmgbf:target_3")
 
 
 # ---------------------------------------------------------------------- reverse, paths
 
 
 def test_reverse_of_target_3_matches_sparql(built: Any, graph: Any) -> None:
-    answer = traverse.contributors(graph, "kmgbf:target_3")
+    answer = contribution.contributors(graph, "kmgbf:target_3")
     activities = {
         r["x"]
         for r in built.select(
@@ -217,7 +218,7 @@ def test_reverse_of_target_3_matches_sparql(built: Any, graph: Any) -> None:
 
 
 def test_reverse_of_a_goal_level_headline_indicator(graph: Any) -> None:
-    answer = traverse.contributors(graph, "kmgbf:indicator_A.1")
+    answer = contribution.contributors(graph, "kmgbf:indicator_A.1")
     assert sorted(t.code for t in answer.targets) == ["1", "A"]
     assert {o.iri for o in answer.outcomes} == {
         ID + "outcome/iucn-ca-tsc-workplan-2025-2026-outcome-2"
@@ -238,7 +239,7 @@ def test_shortest_path_names_its_predicates_and_walks_backwards(graph: Any) -> N
     assert (
         traverse.paths(graph, "Regional workshops", "kmgbf:indicator_A.1", max_hops=2).hops is None
     )
-    with pytest.raises(traverse.TraversalError):
+    with pytest.raises(answers.TraversalError):
         traverse.paths(graph, WORKPLAN, CENTRE, max_hops=traverse.MAX_HOPS + 1)
 
 
@@ -274,7 +275,7 @@ ADDRESSED = ["1", "2", "3", "4", "11", "14", "20", "21", "23"]
 
 
 def test_coverage_and_gaps(built: Any, graph: Any) -> None:
-    answer = traverse.coverage(graph)
+    answer = analyses.coverage(graph)
     addressed = [r.item.code for r in answer.targets if r.addressed]
     sparql = {
         r["c"]
@@ -294,19 +295,19 @@ def test_coverage_and_gaps(built: Any, graph: Any) -> None:
 
 
 def test_coverage_per_party_and_per_convention(graph: Any) -> None:
-    uzbekistan = traverse.coverage(graph, party="UZB")
+    uzbekistan = analyses.coverage(graph, party="UZB")
     assert uzbekistan.party is not None and uzbekistan.party.iri == ID + "party/UZB"
     assert [r.item.code for r in uzbekistan.targets if r.addressed] == ADDRESSED
-    iran = traverse.coverage(graph, party="IRN")  # a Tehran Convention Party no centre serves
+    iran = analyses.coverage(graph, party="IRN")  # a Tehran Convention Party no centre serves
     assert not any(r.addressed for r in iran.targets)
     assert [
-        r.item.code for r in traverse.coverage(graph, convention="cbd").targets if r.addressed
+        r.item.code for r in analyses.coverage(graph, convention="cbd").targets if r.addressed
     ] == ADDRESSED
-    assert not any(r.addressed for r in traverse.coverage(graph, convention="basel").targets)
+    assert not any(r.addressed for r in analyses.coverage(graph, convention="basel").targets)
 
 
 def test_centrality_ranks_the_brs_bridges(graph: Any) -> None:
-    answer = traverse.centrality(graph, limit=50)
+    answer = analyses.centrality(graph, limit=50)
     counts = [len(r.conventions) for r in answer.rows]
     assert counts == sorted(counts, reverse=True) and counts[0] >= 3
     brs = next(r for r in answer.rows if r.node.iri == ID + "org/brs-secretariat")

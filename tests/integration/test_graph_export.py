@@ -17,9 +17,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from kg.graph import traverse
+from kg.graph import answers, traverse
 from kg.graph.export import EXPORTERS, READERS, ExportError, export
-from kg.graph.projection import GraphProjection, edge_id, load_projection
+from kg.graph.naming import edge_id
+from kg.graph.projection import GraphProjection, load_projection
 
 ID = "https://w3id.org/mea-kg/id/"
 CENTRE = ID + "centre/iucn-ca-tsc"
@@ -103,7 +104,7 @@ def test_subgraph_exports(graph: GraphProjection) -> None:
     assert back.number_of_edges() == len(graph.edges_among(tehran))
     path = traverse.export_scope(graph, source="Regional workshops", target="kmgbf:indicator_A.1")
     assert path is not None and len(path) == 4
-    with pytest.raises(traverse.TraversalError):
+    with pytest.raises(answers.TraversalError):
         traverse.export_scope(graph, around=WORKPLAN, convention="cbd")
 
 

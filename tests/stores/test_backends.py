@@ -22,7 +22,7 @@ from pydantic import SecretStr
 from rdflib import Graph, Namespace
 
 from kg.build.snapshot import Manifest
-from kg.graph import traverse
+from kg.graph import contribution
 from kg.graph.projection import GraphProjection
 from kg.query.results import write_results
 from kg.settings import Settings
@@ -192,7 +192,7 @@ def test_a_syntax_error_is_a_syntax_error(store: GraphStore) -> None:
 
 def test_traversal_over_the_store(store: GraphStore, built: Any) -> None:
     projection = GraphProjection.from_store(store, base_iri=built.settings.base_iri)
-    answer = traverse.indicators(projection, WORKPLAN)
+    answer = contribution.indicators(projection, WORKPLAN)
     assert [i.code for i in answer.indicators] == [
         "1.1", "2.1", "3.1", "21.1", "A.1", "A.2", "A.3", "A.4", "B.1",
     ]  # fmt: skip

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from kg.graph import traverse
-from kg.graph.projection import GraphProjection, NodeInfo, load_projection
+from kg.graph import contribution
+from kg.graph.elements import NodeInfo
+from kg.graph.projection import GraphProjection, load_projection
 from kg.settings import Settings
 from kg.stores import SparqlStore, open_store
 from tests.virtuoso.conftest import Loaded
@@ -75,7 +76,7 @@ def test_projection_equals_oxigraphs(remote: GraphProjection, local: GraphProjec
 
 
 def test_tsc_workplan_reaches_its_nine_headline_indicators(remote: GraphProjection) -> None:
-    answer = traverse.indicators(remote, WORKPLAN)
+    answer = contribution.indicators(remote, WORKPLAN)
     assert [i.code for i in answer.indicators] == TSC_HEADLINE
     assert answer.entity.iri == WORKPLAN
 
@@ -85,7 +86,7 @@ def test_indicator_answers_equal_oxigraphs(
     remote: GraphProjection, local: GraphProjection, entity: str
 ) -> None:
     """Paths, targets, counts and claim reconciliation too, not only the codes."""
-    assert traverse.indicators(remote, entity) == traverse.indicators(local, entity)
+    assert contribution.indicators(remote, entity) == contribution.indicators(local, entity)
 
 
 def test_kg_indicators_command_on_virtuoso(sparql_settings: Settings, loaded: Loaded) -> None:

@@ -52,8 +52,8 @@ def _run(
     answer: Callable[..., BaseModel],
     render: Callable[[BaseModel], str],
 ) -> int:
+    from kg.graph.answers import AmbiguousEntity, TraversalError
     from kg.graph.projection import load_projection
-    from kg.graph.traverse import AmbiguousEntity, TraversalError
 
     graph = load_projection(settings)
     try:
@@ -73,7 +73,7 @@ def _run(
 
 
 def _heading(node: object) -> str:
-    from kg.graph.traverse import NodeRef
+    from kg.graph.answers import NodeRef
 
     assert isinstance(node, NodeRef)
     return f"{node.kind}: {node.label}\n  <{node.iri}>\n"
@@ -83,7 +83,7 @@ def _heading(node: object) -> str:
 
 
 def render_indicators(result: BaseModel) -> str:
-    from kg.graph.traverse import IndicatorsAnswer
+    from kg.graph.answers import IndicatorsAnswer
 
     assert isinstance(result, IndicatorsAnswer)
     out = [
@@ -131,7 +131,7 @@ def render_indicators(result: BaseModel) -> str:
 
 
 def render_contributors(result: BaseModel) -> str:
-    from kg.graph.traverse import ContributorsAnswer
+    from kg.graph.answers import ContributorsAnswer
 
     assert isinstance(result, ContributorsAnswer)
     out = [_heading(result.entity)]
@@ -153,7 +153,7 @@ def render_contributors(result: BaseModel) -> str:
 
 
 def render_paths(result: BaseModel) -> str:
-    from kg.graph.traverse import PathsAnswer
+    from kg.graph.answers import PathsAnswer
 
     assert isinstance(result, PathsAnswer)
     if result.hops is None:
@@ -167,7 +167,7 @@ def render_paths(result: BaseModel) -> str:
 
 
 def render_subgraph(result: BaseModel) -> str:
-    from kg.graph.traverse import Subgraph
+    from kg.graph.answers import Subgraph
 
     assert isinstance(result, Subgraph)
     out = [_heading(result.center)] if result.center else []
@@ -191,7 +191,7 @@ def render_subgraph(result: BaseModel) -> str:
 
 
 def render_coverage(result: BaseModel) -> str:
-    from kg.graph.traverse import CoverageAnswer, CoverageRow
+    from kg.graph.answers import CoverageAnswer, CoverageRow
 
     assert isinstance(result, CoverageAnswer)
     scope = []
@@ -226,7 +226,7 @@ def render_coverage(result: BaseModel) -> str:
 
 
 def render_centrality(result: BaseModel) -> str:
-    from kg.graph.traverse import CentralityAnswer
+    from kg.graph.answers import CentralityAnswer
 
     assert isinstance(result, CentralityAnswer)
     return table(
@@ -249,7 +249,7 @@ def render_centrality(result: BaseModel) -> str:
 
 
 def cmd_indicators(args: argparse.Namespace, settings: Settings) -> int:
-    from kg.graph.traverse import indicators
+    from kg.graph.contribution import indicators
 
     return _run(
         args,
@@ -260,7 +260,7 @@ def cmd_indicators(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_reverse(args: argparse.Namespace, settings: Settings) -> int:
-    from kg.graph.traverse import contributors
+    from kg.graph.contribution import contributors
 
     return _run(args, settings, lambda g: contributors(g, args.entity), render_contributors)
 
@@ -303,7 +303,7 @@ def cmd_neighbours(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_coverage(args: argparse.Namespace, settings: Settings) -> int:
-    from kg.graph.traverse import coverage
+    from kg.graph.analyses import coverage
 
     return _run(
         args,
@@ -314,7 +314,7 @@ def cmd_coverage(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_centrality(args: argparse.Namespace, settings: Settings) -> int:
-    from kg.graph.traverse import BRIDGE_KINDS, centrality
+    from kg.graph.analyses import BRIDGE_KINDS, centrality
 
     return _run(
         args,
@@ -325,9 +325,10 @@ def cmd_centrality(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_graph_export(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.graph.answers import AmbiguousEntity, TraversalError
     from kg.graph.export import ExportError, export, exporter_for
     from kg.graph.projection import load_projection
-    from kg.graph.traverse import AmbiguousEntity, TraversalError, export_scope
+    from kg.graph.traverse import export_scope
 
     try:
         exporter_for(args.format)

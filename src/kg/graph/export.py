@@ -31,7 +31,8 @@ from typing import Any, ClassVar
 
 import networkx as nx
 
-from kg.graph.projection import GraphProjection, edge_id
+from kg.graph.naming import edge_id
+from kg.graph.projection import GraphProjection
 
 __all__ = ["EXPORTERS", "ExportError", "Exporter", "export", "flatten"]
 

@@ -24,6 +24,15 @@ PREFIXES: dict[str, str] = {
     "org": "http://www.w3.org/ns/org#",
     "sh": "http://www.w3.org/ns/shacl#",
 }
+#: The vocabularies the ontology aligns with, for writing their terms as CURIEs (the graph
+#: projection's predicates and types). Not in :data:`PREFIXES`, which queries, entity pages
+#: and dumps declare.
+ALIGNED_PREFIXES: dict[str, str] = {
+    "schema": "https://schema.org/",
+    "eli": "http://data.europa.eu/eli/ontology#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "time": "http://www.w3.org/2006/time#",
+}
 
 
 def entity_iri(base: str, kind: str, key: str) -> str:
