@@ -339,7 +339,7 @@ def bench_mode(
     startup = time.perf_counter() - started
     print(f"-- serving from {serve_from}: the server answered after {startup:.1f} s", flush=True)
     client = KeepAlive(port)
-    # What the server's workers do, serving this way (kg.serve.executor.pattern_counts).
+    # What the server's workers do, serving this way (kg.serve.jobs.pattern_counts).
     counts = PatternCounts(reader, lookup_rows=DISK_LOOKUP_ROWS if serve_from == "disk" else None)
     queries: dict[str, dict[str, Any]] = {}
     try:
@@ -565,11 +565,12 @@ def start_bare_server(kind: str) -> tuple[subprocess.Popen[bytes], int]:
 
 
 def pool_round_trips(store_dir: Path, runs: int) -> list[float]:
-    """``ASK {}`` through a :class:`kg.serve.executor.QueryPool` from an event loop, as the server
+    """``ASK {}`` through a :class:`kg.serve.pool.QueryPool` from an event loop, as the server
     asks its workers: the pipe to a worker process and back, without HTTP."""
     import asyncio
 
-    from kg.serve.executor import QueryJob, QueryPool
+    from kg.serve.jobs import QueryJob
+    from kg.serve.pool import QueryPool
     from kg.settings import Settings
 
     pool = QueryPool(Settings(store=store_dir), min_workers=1)
@@ -593,7 +594,7 @@ def pool_round_trips(store_dir: Path, runs: int) -> list[float]:
 
 def overhead(triples: int, runs: int, workdir: Path) -> None:
     """Where the fixed cost of one request goes (see the module's docstring)."""
-    from kg.serve.executor import QueryJob, run_job
+    from kg.serve.jobs import QueryJob, run_job
 
     data, store_dir, _, size, _ = prepare(triples, workdir)
     print(f"\n== a request's fixed cost, ASK {{}} on {size:,} quads; p50 / p95 of {runs} ==")
@@ -602,7 +603,7 @@ def overhead(triples: int, runs: int, workdir: Path) -> None:
     job = QueryJob("ASK {}", JSON_RESULTS, max_rows=10_000)
     rows: list[tuple[str, list[float]]] = [
         (
-            "in process (kg.serve.executor.run_job)",
+            "in process (kg.serve.jobs.run_job)",
             timed(partial(run_job, store, job), runs, 60) or [],
         )
     ]

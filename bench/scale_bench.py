@@ -1,4 +1,4 @@
-"""The measurements behind kg.stores.bulk_load's and kg.reason.materialise's design choices, on
+"""The measurements behind kg.stores.bulk_load's and kg.reason.in_store's design choices, on
 generated MEA data.
 
 Three comparisons, each of what the project chose against what it chose it over:
@@ -9,19 +9,19 @@ Three comparisons, each of what the project chose against what it chose it over:
    ``oxigraph`` CLI on the whole file and on it cut into files (only if it is on ``PATH``);
 2. owlrl, the reasoner's test oracle, at growing ``--owlrl-scales`` until one does not
    finish within ``--owlrl-budget`` seconds, then
-   :func:`kg.reason.materialise.materialise_in_store` on
+   :func:`kg.reason.in_store.materialise_in_store` on
    the largest scale owlrl finished (the ratio is owlrl's time over ours); ``--no-owlrl``
    skips it;
 3. ``--compare-reasoners``: the rules as SPARQL ``INSERT … WHERE`` updates run to a fixpoint
    in the store (:func:`sparql_fixpoint`) against
-   :func:`kg.reason.materialise.materialise_in_store`,
+   :func:`kg.reason.in_store.materialise_in_store`,
    at ``--triples``, on the same data (they infer the same triples).
 
 With neither ``--candidates`` nor ``--compare-reasoners`` both run, so the script with no
 options makes all three comparisons at 100,000 triples.
 
 This is not a product benchmark and is kept apart from ``kg bench``: its figures are the
-evidence the module docstrings of :mod:`kg.stores.bulk_load` and :mod:`kg.reason.materialise` cite
+evidence the module docstrings of :mod:`kg.stores.bulk_load` and :mod:`kg.reason.in_store` cite
 for rejecting
 the alternatives, which the product never runs. For what the product does at a scale (load,
 the query mix, SHACL, reasoning, peak memory, rdflib and owlrl baselines) run
@@ -60,7 +60,8 @@ from rdflib import Dataset, Graph
 from kg.bench.harness import BenchConfig, generated_file, in_process
 from kg.build.inputs import load_ontology
 from kg.rdf.namespaces import CANONICAL_BASE, graph_iri
-from kg.reason.materialise import Rules, materialise_in_store, nt_term
+from kg.reason.in_store import materialise_in_store, nt_term
+from kg.reason.rules import Rules
 from kg.settings import Settings
 from kg.stores.bulk_load import bulk_load_nquads, split_points
 
@@ -362,7 +363,7 @@ def count_graph(store: ox.Store, graph: str) -> int:
 
 
 def sparql_fixpoint(store: ox.Store, ontology: Graph, into: str) -> int:
-    """The alternative to :func:`kg.reason.materialise.materialise_in_store`: every rule's update,
+    """The alternative to :func:`kg.reason.in_store.materialise_in_store`: every rule's update,
     all
     again until a round adds nothing (naive iteration). It loses: every update is a
     transaction, and Oxigraph writes a quad in one about ten times slower than a bulk load

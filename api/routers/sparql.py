@@ -28,14 +28,10 @@ from api.errors import error
 from kg.query.describe import service_description, void_description
 from kg.query.results import offered_types
 from kg.rdf.negotiate import choose
-from kg.serve.executor import BAD_QUERY, NOT_ACCEPTABLE, OK, TIMEOUT, QueryJob, UpdateTimedOut
-from kg.sparql.guard import (
-    GuardError,
-    Inspection,
-    add_using_clauses,
-    inspect_query,
-    inspect_update,
-)
+from kg.serve.jobs import BAD_QUERY, NOT_ACCEPTABLE, OK, TIMEOUT, QueryJob
+from kg.serve.trial_update import UpdateTimedOut
+from kg.sparql.guard import Inspection, add_using_clauses, inspect_query, inspect_update
+from kg.sparql.lexer import GuardError
 
 router = APIRouter(tags=["sparql"])
 

@@ -12,7 +12,9 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from kg.serve.executor import FAILED, INLINE_BYTES, OK, QueryJob, QueryPool
+from kg.serve.framing import INLINE_BYTES
+from kg.serve.jobs import FAILED, OK, QueryJob
+from kg.serve.pool import QueryPool
 from kg.settings import Settings
 from tests.support import Canary, live_server
 

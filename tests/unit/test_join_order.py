@@ -14,7 +14,7 @@ import pytest
 
 from kg.bench.generate import write
 from kg.bench.mix import QUERY_MIX
-from kg.serve.executor import QueryJob, pattern_counts, run_job
+from kg.serve.jobs import QueryJob, pattern_counts, run_job
 from kg.settings import Settings
 from kg.sparql.join_order import COUNT_CAP, DISK_LOOKUP_ROWS, PatternCounts, reorder
 from tests.conftest import Built
@@ -369,7 +369,7 @@ def test_a_worker_orders_joins_as_its_settings_say(
     import multiprocessing
     import threading
 
-    from kg.serve import executor
+    from kg.serve import workers
 
     given: list[object] = []
 
@@ -377,11 +377,11 @@ def test_a_worker_orders_joins_as_its_settings_say(
         given.append(counts)
         return run_job(store, job, counts)
 
-    monkeypatch.setattr(executor, "run_job", recording_run_job)
+    monkeypatch.setattr(workers, "run_job", recording_run_job)
     settings = Settings(store=tmp_path / "s", snapshot_dir=tmp_path / "n", join_order=join_order)
     ours, theirs = multiprocessing.Pipe()
     worker = threading.Thread(
-        target=executor._answer_jobs, args=(theirs, small_store(), settings, None)
+        target=workers._answer_jobs, args=(theirs, small_store(), settings, None)
     )
     worker.start()
     ours.send((None, QueryJob("ASK {}", "application/sparql-results+json", max_rows=10)))

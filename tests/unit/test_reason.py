@@ -13,8 +13,9 @@ from rdflib import RDF, Graph, URIRef
 from kg.bench.generate import generate
 from kg.build.inputs import load_ontology
 from kg.rdf.namespaces import MEA
-from kg.reason import materialise as _reason
-from kg.reason.materialise import Rules, materialise, materialise_in_store
+from kg.reason import in_store as _reason
+from kg.reason.in_store import materialise_in_store
+from kg.reason.rules import Rules, materialise
 from kg.settings import Settings
 from kg.stores.memory import MemoryStore, to_ox
 

@@ -19,18 +19,21 @@ import pyoxigraph as ox
 import pytest
 
 from kg.sparql.guard import (
-    _W3C_TOKEN,
     MAX_CHAIN,
     MAX_DEPTH,
-    QUERY_FORMS,
-    GuardError,
     Inspection,
-    Token,
-    _Lexer,
     add_using_clauses,
-    decode_escapes,
     inspect_query,
     inspect_update,
+)
+from kg.sparql.lexer import (
+    QUERY_FORMS,
+    W3C_TOKEN,
+    GuardError,
+    Lexer,
+    Token,
+    decode_escapes,
+    query_form,
     tokenize,
 )
 
@@ -356,11 +359,11 @@ def test_adversarial_input_is_scanned_in_linear_time(name: str) -> None:
     assert time.perf_counter() - started < 2.0  # a complexity guard, not a benchmark
 
 
-class _LexerScanningEveryLongString(_Lexer):
+class _LexerScanningEveryLongString(Lexer):
     """The reference: no memory of failed long-string scans."""
 
     def __init__(self, text: str) -> None:
-        super().__init__(text, _W3C_TOKEN)
+        super().__init__(text, W3C_TOKEN)
         self.long_string_fails = _NeverFailed()
 
 
@@ -380,7 +383,7 @@ def test_skipping_repeated_long_string_scans_changes_no_token() -> None:
         text = "".join(
             rng.choice(["'", '"', "\\", "a", "\n", "t", "'''", '"""', " "]) for _ in range(30)
         )
-        fast = _Lexer(text, _W3C_TOKEN).run()
+        fast = Lexer(text, W3C_TOKEN).run()
         slow = _LexerScanningEveryLongString(text).run()
         assert (fast.kinds, fast.texts) == (slow.kinds, slow.texts), text
 
@@ -563,6 +566,33 @@ def test_tokenize_decodes_escapes_and_skips_comments() -> None:
     tokens = tokenize("\\u0041SK { ?s <x:p> 'a' } # c")
     assert [token.kind for token in tokens] == ["name", "other", "var", "iri", "string", "other"]
     assert tokens[0].keyword == "ASK"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PREFIX ex: <http://x/> # SELECT\nCONSTRUCT WHERE { ?s ex:p 'ASK' }",
+        "DESCRIBE <http://x/select>",
+        "\\u0041SK { }",  # a form only the escape-decoded reading sees
+        'CONSTRUCT WHERE { ?s ?p "\\U00110000" }',  # undecodable: no form, as the guard says
+        "CONSTRUCT WHERE { ?s ex:a.b.SELECT 1 }",  # two readings, the first form wins
+        "SELECTDISTINCT * { }",
+        "INSERT DATA { <x:s> <x:p> 'SELECT' }",
+        "SELECT * WHERE { SERVICE <http://x/> { } }",  # refused, still a SELECT
+        "",
+    ],
+)
+def test_query_form_is_the_form_the_guard_reads(text: str) -> None:
+    assert query_form(text) == inspect_query(text).form
+
+
+def test_query_form_agrees_with_the_guard_on_random_text() -> None:
+    rng = random.Random(20260301)
+    pieces = ["SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "ex:a.b.", "\\u0041SK", "'", '"']
+    pieces += ["#", "\n", "<x:", ">", " ", "{", "}", "PREFIX ex: <x:> ", "\\", "a"]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(12))
+        assert query_form(text) == inspect_query(text).form, text
 
 
 def test_using_clauses_go_before_each_operation_where() -> None:

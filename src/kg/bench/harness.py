@@ -13,7 +13,7 @@ in the order that keeps each one honest:
    on that copy;
 4. **shacl** — :func:`kg.shacl.in_store.validate_store`, shapes compiled to SPARQL, in
    worker processes on the read-only store;
-5. **reason** — :func:`kg.reason.materialise.materialise_in_store`: the ontology's declared
+5. **reason** — :func:`kg.reason.in_store.materialise_in_store`: the ontology's declared
 entailments
    materialised into the store.
 
@@ -260,7 +260,7 @@ def run_scale(config: BenchConfig) -> ScaleFigures:
         if not report.conforms:
             figures.notes.append(f"SHACL: {report.summary()}")
     if "reason" in config.phases:
-        from kg.reason.materialise import materialise_in_store
+        from kg.reason.in_store import materialise_in_store
 
         into = config.settings.base_iri + "/graph/inferred"
         started = time.perf_counter()

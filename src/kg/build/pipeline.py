@@ -19,7 +19,7 @@ from kg.build.inputs import load_inputs
 from kg.build.reconcile import reconciliation_graph
 from kg.build.snapshot import Manifest, write_snapshot
 from kg.rdf.namespaces import graph_iri
-from kg.reason.materialise import reason
+from kg.reason.rules import reason
 from kg.settings import Settings
 from kg.shacl.validate import ValidationReport, load_shapes, validate
 from kg.stores import load_snapshot

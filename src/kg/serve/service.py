@@ -10,7 +10,7 @@ Oxigraph leaves reading under a writer undefined (RECIPES.md). Old generations a
 once two newer ones exist.
 
 Serving from memory (``KG_SERVE_FROM=memory``): the workers answer from an in-memory copy
-of the store (:mod:`kg.serve.executor`), so the server is read-only.
+of the store (:mod:`kg.serve.workers`), so the server is read-only.
 
 Other backends (``KG_BACKEND``): with ``sparql`` the remote server is the one store, so a
 write is sent there and the workers see it at once; the ``memory`` backend is a private copy
@@ -27,7 +27,8 @@ from typing import TypeVar
 import pyoxigraph as ox
 
 from kg.query.describe import graph_counts
-from kg.serve.executor import QueryPool, trial_update
+from kg.serve.pool import QueryPool
+from kg.serve.trial_update import trial_update
 from kg.settings import Settings
 from kg.stores import GraphStore, StoreError, open_store
 from kg.stores.oxigraph import mark_changed
@@ -117,8 +118,8 @@ class GraphService:
 
         On the on-disk store the update first runs on a checkpoint of the store (hard links,
         so cheap) in a process that is killed at the deadline
-        (:func:`kg.serve.executor.trial_update`,
-        raising :class:`~kg.serve.executor.UpdateTimedOut`): Oxigraph cannot stop an update, so one
+        (:func:`kg.serve.trial_update.trial_update`, raising
+        :class:`~kg.serve.trial_update.UpdateTimedOut`): Oxigraph cannot stop an update, so one
         that would run past its deadline never reaches the live store and never holds the
         write lock for longer than the deadline and its second run. The remote ``sparql``
         backend's server applies its own limits."""

@@ -45,7 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kg.sparql.guard import GuardError, Token, tokenize
+from kg.sparql.lexer import GuardError, Token, tokenize
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from typing import IO, Any
 import httpx
 import pyoxigraph as ox
 
-from kg.sparql.guard import inspect_query
+from kg.sparql.lexer import query_form
 from kg.stores.base import Boolean, Solutions, StoreError, Triples
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -186,7 +186,7 @@ class SparqlStore:
 
     def _run(self, query: str, dataset: dict[str, list[str]] | None) -> Any:
         data: dict[str, Any] = {"query": query, **(dataset or {})}
-        graph_shaped = inspect_query(query).form in ("CONSTRUCT", "DESCRIBE")
+        graph_shaped = query_form(query) in ("CONSTRUCT", "DESCRIBE")
         accept = _ACCEPT_GRAPH if graph_shaped else _ACCEPT_RESULTS
         response = self._post(self.query_url, data, headers={"Accept": accept})
         media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
