@@ -2,7 +2,7 @@
 
 For each scale, the script generates MEA-shaped data (``kg.bench.generate``, seed 1 unless told),
 bulk-loads it into an on-disk Oxigraph store, validates the whole store with
-:func:`kg.shacl.validate.validate_store` in ``--workers`` processes and prints the figures: triples,
+:func:`kg.shacl.in_store.validate_store` in ``--workers`` processes and prints the figures: triples,
 focus nodes, findings by severity, seconds (with the load average: the machine is shared).
 
 For a ratio it then times pySHACL (what ``kg.shacl.validate.validate`` runs) on a sample of the same

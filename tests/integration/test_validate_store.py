@@ -27,8 +27,8 @@ from rdflib.namespace import RDF, RDFS, SH
 
 from kg.bench.generate import write
 from kg.build.inputs import load_inputs
-from kg.shacl.compile import CompiledShapes
 from kg.shacl.in_store import compile_for, count_focus_nodes, validate_store
+from kg.shacl.model import CompiledShapes
 from kg.shacl.validate import ValidationReport, _path, load_shapes, validate
 
 ROOT = Path(__file__).resolve().parents[2]

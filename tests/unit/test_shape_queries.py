@@ -1,4 +1,4 @@
-"""kg.shacl.compile: the SHACL shapes compiled into SPARQL.
+"""kg.shacl.compiler: the SHACL shapes compiled into SPARQL.
 
 - every shape of ``shapes/`` compiles, into queries Oxigraph accepts, one per constraint;
 - the constraint components the shapes use are exactly the ones compiled;
@@ -19,17 +19,12 @@ from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
-import kg.shacl.compile
-from kg.shacl.compile import (
-    COMPONENTS,
-    ShapeCompileError,
-    _Compiler,
-    _conjuncts,
-    _values_hint,
-    compile_shapes,
-    subclass_closure,
-)
+import kg.shacl.model
+from kg.shacl.compiler import compile_shapes, subclass_closure
 from kg.shacl.in_store import validate_store
+from kg.shacl.model import COMPONENTS, ShapeCompileError
+from kg.shacl.shapes_graph import ShapesGraph
+from kg.shacl.sparql_constraints import _conjuncts, _values_hint, optimise_body
 from kg.shacl.validate import Finding, load_shapes, validate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +52,7 @@ def ontology() -> Graph:
 
 
 @pytest.fixture(scope="module")
-def compiled(shapes: Graph, ontology: Graph) -> kg.shacl.compile.CompiledShapes:
+def compiled(shapes: Graph, ontology: Graph) -> kg.shacl.model.CompiledShapes:
     return compile_shapes(shapes, subclass_of=ontology.subject_objects(RDFS.subClassOf))
 
 
@@ -109,7 +104,7 @@ def _agree(shapes: Graph, data: Graph) -> tuple[Finding, ...]:
 
 
 def test_every_shape_compiles_into_queries_oxigraph_accepts(
-    compiled: kg.shacl.compile.CompiledShapes,
+    compiled: kg.shacl.model.CompiledShapes,
 ) -> None:
     assert len(compiled.queries) == 138
     empty = ox.Store()
@@ -120,7 +115,7 @@ def test_every_shape_compiles_into_queries_oxigraph_accepts(
 
 
 def test_every_constraint_of_every_reached_shape_has_a_query(
-    shapes: Graph, compiled: kg.shacl.compile.CompiledShapes
+    shapes: Graph, compiled: kg.shacl.model.CompiledShapes
 ) -> None:
     """Each (shape, constraint parameter) of a shape that pySHACL validates has a query:
     shapes with targets, and the property shapes they use."""
@@ -144,7 +139,7 @@ def test_every_constraint_of_every_reached_shape_has_a_query(
 
 
 def test_the_shapes_use_only_compiled_constraint_parameters(
-    shapes: Graph, compiled: kg.shacl.compile.CompiledShapes
+    shapes: Graph, compiled: kg.shacl.model.CompiledShapes
 ) -> None:
     used = {
         p
@@ -442,8 +437,8 @@ def test_rewritten_bodies_return_the_rows_of_the_original(body: str) -> None:
     """)
     store = _store(data)
     focus = "VALUES ?this { ex:c1 ex:c2 ex:c3 ex:c4 ex:c5 ex:c6 } "
-    compiler = _Compiler(Graph(), {})
-    rewritten = compiler.optimise_body(URIRef("urn:x-test:shape"), body)
+    names = ShapesGraph(Graph(), {})
+    rewritten = optimise_body(URIRef("urn:x-test:shape"), body, names.fresh)
     assert rewritten != body
     prefix = f"PREFIX ex: <{EX}>\n"
 
