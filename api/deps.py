@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from api.errors import error
-from kg.query.results import GRAPH_TYPES
+from kg.rdf.formats import GRAPH_TYPES
 from kg.rdf.negotiate import choose
 from kg.rdf.syntax_limits import (
     UnwritableGraph,

@@ -13,12 +13,10 @@ from api.errors import error
 from kg.publish.dump import (
     FORMATS,
     ExportError,
-    description_only,
-    export_rdf,
-    exported_quads,
     get_format,
 )
 from kg.publish.informea.feed import FeedUnavailable
+from kg.rdf.negotiate import choose
 from kg.rdf.syntax_limits import UnwritableGraph
 
 router = APIRouter(prefix="/export", tags=["export"])
@@ -41,15 +39,19 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _choose(fmt: str | None, accept: str) -> str:
+def _choose(fmt: str | None, accept: str | None) -> str | None:
+    """The dump format named by ``?format=``, else the one ``Accept`` prefers (q-values
+    honoured, Turtle when the client has no preference); ``None`` when none is acceptable."""
     if fmt:
         return get_format(fmt).name
-    for part in accept.split(","):
-        media = part.split(";")[0].strip().lower()
-        for candidate in FORMATS.values():
-            if candidate.media_type == media:
-                return candidate.name
-    return "ttl"
+    by_media_type = {f.media_type: f.name for f in FORMATS.values()}
+    chosen = choose(accept, list(by_media_type))
+    return None if chosen is None else by_media_type[chosen]
+
+
+def _not_acceptable(request: Request) -> Response:
+    offered = ", ".join(f.media_type for f in FORMATS.values())
+    return error(request, 406, "not_acceptable", f"The dump can be sent as: {offered}")
 
 
 @router.get(
@@ -61,9 +63,10 @@ def rdf_dump(
     request: Request, format: str | None = Query(None, description=_FORMAT_HELP)
 ) -> Response:
     try:
-        name = _choose(format, request.headers.get("accept", ""))
-        state = request.app.state
-        data = export_rdf(state.store, state.settings, name, version=state.service.version)
+        name = _choose(format, request.headers.get("accept"))
+        if name is None:
+            return _not_acceptable(request)
+        data = request.app.state.service.rdf_dump(name)
     except UnwritableGraph as err:  # e.g. JSON-LD asked of a graph with triple terms
         return error(request, 406, "not_acceptable", str(err))
     except ExportError as err:
@@ -89,12 +92,11 @@ def rdf_dump(
 def description(
     request: Request, format: str | None = Query(None, description=_FORMAT_HELP)
 ) -> Response:
-    settings = request.app.state.settings
     try:
-        name = _choose(format, request.headers.get("accept", ""))
-        quads = description_only(
-            exported_quads(request.app.state.store, settings), settings.base_iri
-        )
+        name = _choose(format, request.headers.get("accept"))
+        if name is None:
+            return _not_acceptable(request)
+        quads = request.app.state.service.dump_description()
     except ExportError as err:
         return error(request, 400, "bad_request", str(err))
     except FeedUnavailable as err:

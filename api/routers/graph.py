@@ -2,8 +2,8 @@
 graph view at ``/viz``.
 
 The graph projection (:mod:`kg.graph.projection`) is built from the app's store on first use and
-kept on
-``app.state.graph_projection`` until a write changes the graph. Every
+kept by the service (:meth:`kg.serve.service.GraphService.projection`) until a write changes
+the graph. Every
 endpoint answers JSON from :mod:`kg.graph.contribution`, :mod:`kg.graph.traverse` or
 :mod:`kg.graph.analyses`; an entity is named by its IRI, a CURIE
 (``kmgbf:target_3``), ``kind/key`` (``centre/iucn-ca-tsc``) or a label. A label that names
@@ -12,7 +12,6 @@ several entities is a 409 listing them; a name nothing has is a 404.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -37,14 +36,11 @@ from kg.graph.answers import (
     ref,
 )
 from kg.graph.export import EXPORTERS, export, exporter_for
-from kg.graph.projection import GraphProjection, load_projection
+from kg.graph.projection import GraphProjection
 
 router = APIRouter(tags=["graph"])
 
 VIZ_DIR = Path(__file__).parents[1] / "static" / "viz"
-#: Name of the cached projection on ``app.state``.
-STATE_KEY = "graph_projection"
-_BUILD_LOCK = threading.Lock()
 
 
 class ErrorBody(BaseModel):
@@ -84,19 +80,9 @@ _ERROR_NAMES = {404: "not_found", 409: "ambiguous", 422: "wrong_kind"}
 
 
 def projection(request: Request) -> GraphProjection:
-    """The app's graph projection, built on first use and again after a write changed the
-    graph (a writable server: ``GraphService.version``)."""
-    state = request.app.state
-    service = getattr(state, "service", None)
-    version = service.version if service is not None else 0
-    cached = getattr(state, STATE_KEY, None)
-    if cached is None or cached[1] != version:
-        with _BUILD_LOCK:
-            cached = getattr(state, STATE_KEY, None)
-            if cached is None or cached[1] != version:
-                cached = (load_projection(state.settings, state.store), version)
-                setattr(state, STATE_KEY, cached)
-    return cached[0]
+    """The graph projection of the graph as it is now (kept by the service per state of the
+    store: :meth:`kg.serve.service.GraphService.projection`)."""
+    return request.app.state.service.projection()
 
 
 Graph = Annotated[GraphProjection, Depends(projection)]

@@ -20,19 +20,13 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import get_service, rdf_response, write_denied
 from api.errors import error
-from kg.query.results import GRAPH_TYPES
+from kg.rdf.formats import GRAPH_TYPES, UPLOAD_SYNTAXES
 from kg.stores.base import GraphStore
 
 router = APIRouter(tags=["graph store"])
 
 #: Request media type -> parser format for graph content.
-UPLOAD_TYPES = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "text/n3": ox.RdfFormat.N3,
-}
+UPLOAD_TYPES = {syntax.media_type: syntax for syntax in UPLOAD_SYNTAXES}
 Target = ox.NamedNode | ox.DefaultGraph
 
 

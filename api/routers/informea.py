@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from kg.publish.informea.entity_sets import ENTITY_SETS, NAVIGATION, NOT_OFFERED
-from kg.publish.informea.feed import Feed, FeedUnavailable, compute_feed
+from kg.publish.informea.feed import Feed, FeedUnavailable
 from kg.publish.informea.odata import ODataError, apply_query, find_record, parse_query
 from kg.publish.informea.schema import csdl_metadata
 
@@ -74,7 +74,7 @@ def _json(body: dict[str, Any]) -> JSONResponse:
 
 
 def _feed(request: Request) -> Feed:
-    return compute_feed(request.app.state.store, request.app.state.settings)
+    return request.app.state.service.informea_feed()
 
 
 def _root(request: Request) -> str:

@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     #: sources give none, so by default Tehran records are left out of the InforMEA feed and
     #: reported; set it only to an id InforMEA has actually assigned.
     informea_tehran_id: str | None = None
+    #: The licence IRI the RDF dump's description states (``KG_EXPORT_LICENSE``). CC BY 4.0
+    #: by default: the licence of the ontology and of the KMGBF data the graph reuses (CC BY
+    #: 4.0 IGO); the software's own licence (MIT) does not cover the data.
+    export_license: str = "https://creativecommons.org/licenses/by/4.0/"
 
     @field_validator("base_iri")
     @classmethod

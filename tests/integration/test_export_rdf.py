@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from rdflib import BNode, Dataset, Graph
 from rdflib.compare import isomorphic
 
-import kg.publish.dump as export_module
 from api.app import create_app
 from kg.build.snapshot import Manifest
 from kg.publish.dump import FORMATS, export_rdf, exported_quads
@@ -86,7 +85,7 @@ def test_export_reparses_to_the_exported_graphs(
     data = export_rdf(built.store, no_tehran_id, fmt)
     spec = FORMATS[fmt]
     # Oxigraph's parser: the same quads (or, for triple formats, the union of the graphs)
-    parsed = list(ox.parse(data, format=spec.parser_format))
+    parsed = list(ox.parse(data, format=spec.rdf_format))
     if spec.datasets:
         assert set(parsed) == set(quads)
     else:
@@ -114,7 +113,6 @@ def test_dump_holds_every_named_graph_of_the_store(built: Any, quads: list[ox.Qu
 
 def test_output_is_deterministic_and_sorted(built: Any) -> None:
     first = {f: export_rdf(built.store, built.settings, f) for f in FORMATS}
-    export_module._CACHE.clear()
     second = {f: export_rdf(built.store, built.settings, f) for f in FORMATS}
     assert first == second
     for fmt in ("nt", "nq"):
@@ -235,3 +233,21 @@ def test_api_export(built: Any) -> None:
             if gname(q) == graph_iri(BASE, "export/description")
         )
         assert any(f"<{VOID}triples>" in line for line in lines)
+
+
+def test_api_export_honours_q_values(built: Any) -> None:
+    """``Accept: text/turtle;q=0`` refuses Turtle (it used to get Turtle all the same)."""
+    with TestClient(create_app(built.settings)) as client:
+        refused = client.get("/export/rdf", headers={"accept": "text/turtle;q=0"})
+        assert refused.status_code == 406 and "application/n-quads" in refused.text
+        preferred = client.get(
+            "/export/rdf", headers={"accept": "text/turtle;q=0.5, application/trig"}
+        )
+        assert preferred.headers["content-type"].startswith("application/trig")
+        browser = client.get("/export/rdf", headers={"accept": "text/html,*/*;q=0.8"})
+        assert browser.headers["content-type"].startswith("text/turtle")
+        described = client.get(
+            "/export/description",
+            headers={"accept": "application/n-triples;q=0.9, text/turtle;q=0.1"},
+        )
+        assert described.headers["content-type"].startswith("application/n-triples")

@@ -389,9 +389,10 @@ def test_endpoints_are_documented(client: TestClient) -> None:
 
 def test_projection_is_built_once_per_app(client: TestClient) -> None:
     client.get("/api/graph/info")
-    first = client.app.state.graph_projection  # type: ignore[attr-defined]
+    service = client.app.state.service  # type: ignore[attr-defined]
+    first = service.projection()
     client.get("/api/indicators", params={"for": WORKPLAN})
-    assert client.app.state.graph_projection is first  # type: ignore[attr-defined]
+    assert service.projection() is first
 
 
 # ---------------------------------------------------------------------- the command

@@ -25,55 +25,44 @@ Provenance is kept: one named graph per source document and reference table, as 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kg import __version__
 from kg.build.snapshot import Manifest
 from kg.publish.informea.feed import read_manifest
-from kg.publish.informea.leo import leo_match, subject_terms
+from kg.publish.informea.leo import LEO_SCHEME, leo_match, subject_terms
 from kg.query.execute import execute
-from kg.rdf.namespaces import PREFIXES, entity_iri, graph_iri
+from kg.rdf.namespaces import (
+    ALIGNED_PREFIXES,
+    DATASET_PREFIXES,
+    PREFIXES,
+    entity_iri,
+    graph_iri,
+)
 from kg.rdf.syntax_limits import check_writable
 from kg.settings import Settings
 from kg.stores.base import GraphStore, is_solutions, is_triples
 
+#: The prefixes the dump is written with: the project's (less SHACL, which it does not use),
+#: the aligned vocabularies it links to, and those of its own description.
 EXPORT_PREFIXES: dict[str, str] = {
     **{k: v for k, v in PREFIXES.items() if k != "sh"},
-    "eli": "http://data.europa.eu/eli/ontology#",
-    "schema": "https://schema.org/",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "void": "http://rdfs.org/ns/void#",
-    "leo": "http://www.informea.org/terms/",
+    **{k: ALIGNED_PREFIXES[k] for k in ("eli", "schema")},
+    **DATASET_PREFIXES,
 }
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
+XSD = PREFIXES["xsd"]
 INFORMEA_TREATY = "https://www.informea.org/en/treaties/{}"
 ECOLEX_TREATY = "https://www.ecolex.org/details/treaty/{}/"
-LEO_SCHEME = "http://www.informea.org/terms"
 
 
 def _n(prefixed: str) -> ox.NamedNode:
     """``"dcat:Dataset"`` -> the IRI, with :data:`EXPORT_PREFIXES`."""
     prefix, local = prefixed.split(":", 1)
     return ox.NamedNode(EXPORT_PREFIXES[prefix] + local)
-
-
-class ExportSettings(BaseSettings):
-    """``KG_EXPORT_LICENSE``: the licence IRI stated for the dump. Default CC BY 4.0, the
-    licence of the ontology and of the KMGBF data the graph reuses (CC BY 4.0 IGO); the
-    software's own licence (MIT) does not cover the data."""
-
-    model_config = SettingsConfigDict(env_prefix="KG_EXPORT_", extra="ignore")
-
-    license: str = "https://creativecommons.org/licenses/by/4.0/"
-
-    def license_iri(self) -> str:
-        return self.license
 
 
 # ----------------------------------------------------------------------------- writers
@@ -144,27 +133,37 @@ def write_jsonld(quads: Sequence[ox.Quad]) -> bytes:
 
 @dataclass(frozen=True)
 class ExportFormat:
-    """One serialisation of the dump: its media type, file extension and writer."""
+    """One serialisation of the dump: its RDF syntax and writer; its name, media type and
+    file extension are the syntax's own (pyoxigraph's)."""
 
-    name: str
-    media_type: str
-    extension: str
+    rdf_format: ox.RdfFormat
     datasets: bool  # keeps the named graphs (else: the union of the graphs)
     writer: Callable[[Sequence[ox.Quad]], bytes]
-    parser_format: ox.RdfFormat
+
+    @property
+    def name(self) -> str:
+        return self.rdf_format.file_extension
+
+    @property
+    def media_type(self) -> str:
+        return self.rdf_format.media_type
+
+    @property
+    def extension(self) -> str:
+        return self.rdf_format.file_extension
 
 
-#: ``--format`` -> how to write it. Add an entry to offer another serialisation.
+#: ``--format`` -> how to write it, in the order offered when a client has no preference.
+#: Add an entry to offer another serialisation.
 FORMATS: dict[str, ExportFormat] = {
-    "ttl": ExportFormat("ttl", "text/turtle", "ttl", False, write_ttl, ox.RdfFormat.TURTLE),
-    "nt": ExportFormat(
-        "nt", "application/n-triples", "nt", False, write_nt, ox.RdfFormat.N_TRIPLES
-    ),
-    "nq": ExportFormat("nq", "application/n-quads", "nq", True, write_nq, ox.RdfFormat.N_QUADS),
-    "trig": ExportFormat("trig", "application/trig", "trig", True, write_trig, ox.RdfFormat.TRIG),
-    "jsonld": ExportFormat(
-        "jsonld", "application/ld+json", "jsonld", True, write_jsonld, ox.RdfFormat.JSON_LD
-    ),
+    f.name: f
+    for f in (
+        ExportFormat(ox.RdfFormat.TURTLE, False, write_ttl),
+        ExportFormat(ox.RdfFormat.N_TRIPLES, False, write_nt),
+        ExportFormat(ox.RdfFormat.N_QUADS, True, write_nq),
+        ExportFormat(ox.RdfFormat.TRIG, True, write_trig),
+        ExportFormat(ox.RdfFormat.JSON_LD, True, write_jsonld),
+    )
 }
 
 
@@ -363,15 +362,9 @@ def description_graph(
 # ----------------------------------------------------------------------------- the dump
 
 
-def exported_quads(
-    store: GraphStore,
-    settings: Settings,
-    *,
-    export: ExportSettings | None = None,
-) -> list[ox.Quad]:
+def exported_quads(store: GraphStore, settings: Settings) -> list[ox.Quad]:
     """Everything the dump holds: the store's named graphs, the links graph and the
     description graph, sorted and without duplicates."""
-    export = export or ExportSettings()
     manifest = read_manifest(settings)
     reserved = {
         graph_iri(settings.base_iri, "export/links"),
@@ -388,48 +381,18 @@ def exported_quads(
     for quad in quads:
         key = str(getattr(quad.graph_name, "value", quad.graph_name))
         counts[key] = counts.get(key, 0) + 1
-    quads += description_graph(counts, manifest, settings.base_iri, export.license_iri())
+    quads += description_graph(counts, manifest, settings.base_iri, settings.export_license)
     return _sorted_quads(quads)
 
 
-def export_rdf(
-    store: GraphStore,
-    settings: Settings,
-    fmt: str,
-    *,
-    export: ExportSettings | None = None,
-    version: int = 0,
-) -> bytes:
+def export_rdf(store: GraphStore, settings: Settings, fmt: str) -> bytes:
     """The dump in format ``fmt`` (a key of :data:`FORMATS`).
 
-    Cached per (store, snapshot, ``version``, format, settings): a snapshot always gives the
-    same bytes until a write changes the store; a writable server passes its count of
-    writes (``GraphService.version``) as ``version``, so a write makes a new dump.
     A format that cannot carry the graph raises :class:`~kg.rdf.syntax_limits.UnwritableGraph`
-    (JSON-LD
-    and RDF 1.2 triple terms); nothing is cached then.
+    (JSON-LD and RDF 1.2 triple terms). A server keeps the bytes per state of its store
+    (:class:`kg.serve.views.DerivedViews`): the same store always gives the same bytes.
     """
-    writer = get_format(fmt).writer
-    export = export or ExportSettings()
-    key = (
-        str(settings.store),
-        read_manifest(settings).sha256,
-        str(version),
-        settings.base_iri,
-        fmt,
-        settings.informea_tehran_id or "",
-        export.license_iri() or "",
-    )
-    with _LOCK:
-        if key not in _CACHE:
-            if len(_CACHE) >= 2 * len(FORMATS):
-                _CACHE.clear()
-            _CACHE[key] = writer(exported_quads(store, settings, export=export))
-        return _CACHE[key]
-
-
-_CACHE: dict[tuple[str, ...], bytes] = {}
-_LOCK = threading.Lock()
+    return get_format(fmt).writer(exported_quads(store, settings))
 
 
 def description_only(quads: Sequence[ox.Quad], base_iri: str) -> list[ox.Quad]:

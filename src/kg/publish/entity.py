@@ -33,6 +33,7 @@ from typing import Literal
 
 import pyoxigraph as ox
 
+from kg.rdf.formats import rdf_format_named
 from kg.rdf.namespaces import MEA, PREFIXES
 from kg.rdf.syntax_limits import check_writable
 from kg.stores.base import GraphStore
@@ -424,9 +425,9 @@ def entity_triples(store: GraphStore, iri: str) -> list[ox.Triple]:
 
 #: Serialisation formats of :func:`serialize`: name -> media type.
 RDF_MEDIA_TYPES = {
-    "ttl": "text/turtle",
-    "jsonld": "application/ld+json",
-    "nt": "application/n-triples",
+    name: syntax.media_type
+    for name in ("ttl", "jsonld", "nt")
+    if (syntax := rdf_format_named(name)) is not None
 }
 
 

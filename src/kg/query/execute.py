@@ -12,23 +12,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.query.results import write_results
+from kg.rdf.formats import RESULTS_TYPES, rdf_format_named
 from kg.rdf.namespaces import PREFIXES
 from kg.sparql.join_order import DISK_LOOKUP_ROWS, PatternCounts
 from kg.stores import GraphStore, is_boolean, is_solutions, is_triples
-
-#: ``--format`` -> media type, for SELECT and ASK.
-RESULT_TYPES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-#: ``--format`` -> media type, for CONSTRUCT and DESCRIBE.
-GRAPH_TYPES = {
-    "turtle": "text/turtle",
-    "ntriples": "application/n-triples",
-    "rdfxml": "application/rdf+xml",
-}
 
 
 class QueryError(ValueError):
@@ -81,15 +68,17 @@ def render(results: object, fmt: str) -> bytes:
     """Serialise ``results`` in ``fmt`` (json, xml, csv, tsv, table; turtle etc. for graphs),
     the same way whichever backend answered."""
     if is_triples(results):
-        graph_type = GRAPH_TYPES.get(fmt, "text/turtle")
+        graph_type = (rdf_format_named(fmt) or ox.RdfFormat.TURTLE).media_type
         return write_results(results, graph_type, max_rows=sys.maxsize - 1).body
     if is_boolean(results):
         if fmt == "table":
             return b"true\n" if bool(results) else b"false\n"
-        return write_results(results, RESULT_TYPES.get(fmt, RESULT_TYPES["json"]), max_rows=1).body
+        return write_results(
+            results, RESULTS_TYPES.get(fmt, RESULTS_TYPES["json"]), max_rows=1
+        ).body
     assert is_solutions(results)
     if fmt == "table":
         return as_table(results).encode("utf-8")
-    if fmt not in RESULT_TYPES:
+    if fmt not in RESULTS_TYPES:
         raise QueryError(f"unknown result format {fmt!r}: use json, xml, csv, tsv or table")
-    return write_results(results, RESULT_TYPES[fmt], max_rows=sys.maxsize - 1).body
+    return write_results(results, RESULTS_TYPES[fmt], max_rows=sys.maxsize - 1).body

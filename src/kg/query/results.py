@@ -31,6 +31,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from kg.rdf.formats import BOOLEAN_TYPES, GRAPH_TYPES, SOLUTIONS_TYPES
 from kg.rdf.syntax_limits import UnwritableGraph, writable
 from kg.stores.base import is_boolean, is_solutions, is_triples
 
@@ -38,32 +39,6 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _BARE_TSV = {XSD + "integer", XSD + "decimal", XSD + "double", XSD + "boolean"}
-
-TABULAR_TYPES = (
-    "application/sparql-results+json",
-    "application/sparql-results+xml",
-    "text/csv",
-    "text/tab-separated-values",
-    "application/json",
-    "application/xml",
-)
-BOOLEAN_TYPES = (
-    "application/sparql-results+json",
-    "application/sparql-results+xml",
-    "application/json",
-    "application/xml",
-    "text/csv",
-    "text/tab-separated-values",
-)
-GRAPH_TYPES: dict[str, ox.RdfFormat] = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-}
 
 
 @dataclass(frozen=True)
@@ -318,7 +293,7 @@ def _write(results: object, media_type: str, *, max_rows: int, limit: int | None
 def offered_types(form: str) -> tuple[str, ...]:
     """The media types an answer to a query of ``form`` can be written in, preferred first."""
     if form == "SELECT":
-        return TABULAR_TYPES
+        return SOLUTIONS_TYPES
     if form == "ASK":
         return BOOLEAN_TYPES
     return tuple(GRAPH_TYPES)

@@ -10,6 +10,8 @@ CANONICAL_BASE = "https://w3id.org/mea-kg"
 MEA = Namespace("https://w3id.org/mea-kg/ontology#")
 KMGBF = Namespace("http://metadata.cbd.int/kmgbf/")
 ONTOLOGY_IRI = "https://w3id.org/mea-kg/ontology"
+#: The namespace of the SHACL shapes (``shapes/*.ttl``).
+SHAPES_NAMESPACE = "https://w3id.org/mea-kg/shapes#"
 
 PREFIXES: dict[str, str] = {
     "mea": str(MEA),
@@ -32,6 +34,14 @@ ALIGNED_PREFIXES: dict[str, str] = {
     "eli": "http://data.europa.eu/eli/ontology#",
     "foaf": "http://xmlns.com/foaf/0.1/",
     "time": "http://www.w3.org/2006/time#",
+}
+
+#: The vocabularies that describe the published dataset (DCAT, VoID) and InforMEA's LEO
+#: terms, which the RDF dump links subject terms to.
+DATASET_PREFIXES: dict[str, str] = {
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "void": "http://rdfs.org/ns/void#",
+    "leo": "http://www.informea.org/terms/",
 }
 
 

@@ -26,9 +26,13 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
+from kg.graph.projection import GraphProjection, load_projection
+from kg.publish.dump import description_only, export_rdf, exported_quads
+from kg.publish.informea.feed import Feed, compute_feed
 from kg.query.describe import graph_counts
 from kg.serve.pool import QueryPool
 from kg.serve.trial_update import trial_update
+from kg.serve.views import DerivedViews
 from kg.settings import Settings
 from kg.stores import GraphStore, StoreError, open_store
 from kg.stores.oxigraph import mark_changed
@@ -65,9 +69,10 @@ class GraphService:
         self.settings = settings
         self.writable = settings.write_token is not None
         self._write_lock = threading.Lock()
-        #: How many writes have been applied: what is derived from the graph and kept (the
-        #: traversal projection) is rebuilt when this has moved on.
+        #: How many writes have been applied: every view derived from the graph and kept
+        #: (:attr:`views`) is made again when this has moved on.
         self.version = 0
+        self.views = DerivedViews(lambda: self.version)
         self._generation = 0
         self._generations_dir = settings.store.with_name(settings.store.name + ".generations")
         self._checkpoints = settings.backend == "oxigraph" and self.writable
@@ -151,6 +156,35 @@ class GraphService:
         self.counts = graph_counts(self.store)
         self.version += 1
         return result
+
+    # ------------------------------------------------------------ views derived from the graph
+
+    def projection(self) -> GraphProjection:
+        """The traversal projection of the graph as it is now (seconds to make; kept)."""
+        return self.views.get("projection", lambda: load_projection(self.settings, self.store))
+
+    def informea_feed(self) -> Feed:
+        """The InforMEA feed of the graph as it is now (reads the whole store; kept).
+
+        :raises kg.publish.informea.feed.FeedUnavailable: nothing was built."""
+        return self.views.get("informea", lambda: compute_feed(self.store, self.settings))
+
+    def rdf_dump(self, fmt: str) -> bytes:
+        """The RDF dump in ``fmt`` of the graph as it is now (the whole graph; kept per
+        format).
+
+        :raises kg.publish.dump.ExportError: an unknown format.
+        :raises kg.rdf.syntax_limits.UnwritableGraph: the format cannot carry the graph."""
+        return self.views.get(("rdf-dump", fmt), lambda: export_rdf(self.store, self.settings, fmt))
+
+    def dump_description(self) -> list[ox.Quad]:
+        """The DCAT / VoID description of the RDF dump of the graph as it is now (kept)."""
+        return self.views.get(
+            "dump-description",
+            lambda: description_only(
+                exported_quads(self.store, self.settings), self.settings.base_iri
+            ),
+        )
 
     def close(self) -> None:
         self.pool.close()

@@ -45,6 +45,7 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Processor, Result
 from rdflib.term import Identifier, Node
 
+from kg.rdf.namespaces import CANONICAL_BASE, PREFIXES, SHAPES_NAMESPACE
 from kg.settings import get_settings
 
 __all__ = [
@@ -58,16 +59,12 @@ _SEVERITY_RANK: dict[str, int] = {"Violation": 0, "Warning": 1, "Info": 2}
 
 #: Prefixes used to shorten IRIs in :meth:`ValidationReport.to_text` (longest match wins).
 _TEXT_PREFIXES: dict[str, str] = {
-    "id": "https://w3id.org/mea-kg/id/",
-    "mea": "https://w3id.org/mea-kg/ontology#",
-    "shape": "https://w3id.org/mea-kg/shapes#",
-    "kmgbf": "http://metadata.cbd.int/kmgbf/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "sh": "http://www.w3.org/ns/shacl#",
+    "id": f"{CANONICAL_BASE}/id/",
+    "shape": SHAPES_NAMESPACE,
+    **{
+        name: PREFIXES[name]
+        for name in ("mea", "kmgbf", "rdf", "rdfs", "xsd", "skos", "dcterms", "sh")
+    },
 }
 
 

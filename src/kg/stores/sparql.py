@@ -28,6 +28,7 @@ from typing import IO, Any
 import httpx
 import pyoxigraph as ox
 
+from kg.rdf.formats import rdf_format
 from kg.sparql.lexer import query_form
 from kg.stores.base import Boolean, Solutions, StoreError, Triples
 
@@ -38,16 +39,6 @@ _BOOLEANS = {"1": "true", "0": "false"}
 _NOT_IN_BLANK_LABEL = re.compile(r"[^A-Za-z0-9_]")
 #: Triples per ``INSERT DATA`` request when no Graph Store endpoint is configured.
 UPDATE_CHUNK = 5_000
-_GRAPH_FORMATS = {
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG,
-}
 #: What to ask for, by query form: servers such as Virtuoso answer in the first type listed.
 _ACCEPT_RESULTS = "application/sparql-results+json"
 _ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
@@ -202,12 +193,12 @@ class SparqlStore:
                 names,
                 ([term_from_json(b[n]) if n in b else None for n in names] for b in bindings),
             )
-        rdf_format = _GRAPH_FORMATS.get(media_type)
-        if rdf_format is None:
+        syntax = rdf_format(media_type)
+        if syntax is None:
             raise StoreError(f"the SPARQL server answered in an unexpected type {media_type!r}")
         return Triples(
             ox.Triple(q.subject, q.predicate, q.object)
-            for q in ox.parse(response.content, format=rdf_format)
+            for q in ox.parse(response.content, format=syntax)
         )
 
     def _select(self, query: str, dataset: dict[str, list[str]] | None) -> Solutions:

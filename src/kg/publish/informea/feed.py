@@ -12,7 +12,6 @@ value. ``docs/informea.md`` is the user documentation.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,42 +90,19 @@ def build_report(
     }
 
 
-_CACHE: dict[tuple[str, ...], Feed] = {}
-_LOCK = threading.Lock()
-
-
 def compute_feed(
     store: GraphStore,
     settings: Settings,
     *,
     now: datetime | None = None,
 ) -> Feed:
-    """The feed of the built store, stamped from the ledger in ``settings.snapshot_dir``.
+    """The feed of the store, stamped from the ledger in ``settings.snapshot_dir``.
 
-    Cached per (store, snapshot, base IRI, Tehran id): the same snapshot always gives the same
-    records, so only the first request after a build reads the store.
+    Reads the whole store: a server keeps the feed per state of its store
+    (:class:`kg.serve.views.DerivedViews`), so only the first request after a build or a
+    write makes it.
     """
     manifest = read_manifest(settings)
-    key = (
-        str(settings.store),
-        str(settings.snapshot_dir),
-        manifest.sha256,
-        settings.base_iri,
-        settings.informea_tehran_id or "",
-    )
-    with _LOCK:
-        if now is None and key in _CACHE:
-            return _CACHE[key]
-        content = collect(store, settings.base_iri, settings.informea_tehran_id)
-        sets = stamp(content.records, manifest, settings.snapshot_dir / LEDGER_FILE, now=now)
-        feed = Feed(sets=sets, report=build_report(content, sets, manifest, settings))
-        if len(_CACHE) > 8:
-            _CACHE.clear()
-        _CACHE[key] = feed
-        return feed
-
-
-def clear_cache() -> None:
-    """Forget computed feeds (tests that rebuild into the same directories)."""
-    with _LOCK:
-        _CACHE.clear()
+    content = collect(store, settings.base_iri, settings.informea_tehran_id)
+    sets = stamp(content.records, manifest, settings.snapshot_dir / LEDGER_FILE, now=now)
+    return Feed(sets=sets, report=build_report(content, sets, manifest, settings))
