@@ -5,64 +5,48 @@ validation is reported and left out while the rest of the graph still builds.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from kg.build.inputs import load_inputs
 from kg.build.reconcile import reconciliation_graph
 from kg.build.snapshot import Manifest, write_snapshot
 from kg.rdf.namespaces import graph_iri
-from kg.reason.rules import reason
+from kg.reason.in_store import materialise_in_store
 from kg.settings import Settings
-from kg.shacl.validate import ValidationReport, load_shapes, validate
+from kg.shacl.sources import SourceValidator
+from kg.shacl.validate import ValidationReport, load_shapes
 from kg.stores import load_snapshot
 
 Progress = Callable[[str], None]
 
 
-@dataclass(frozen=True)
-class _ValidationJob:
-    sources: dict[str, Graph]
-    shapes: Graph
-    ontology: Graph
-    context: Graph
-
-
-_JOB: _ValidationJob | None = None  # inherited by forked workers; never pickled
-
-
-def _validate_one(name: str) -> tuple[str, ValidationReport]:
-    assert _JOB is not None
-    graph = _JOB.sources[name]
-    return name, validate(graph, shapes=_JOB.shapes, ontology=_JOB.ontology, context=_JOB.context)
-
-
 def validate_sources(
-    sources: dict[str, Graph], *, shapes: Graph, ontology: Graph, context: Graph
+    sources: dict[str, Graph],
+    *,
+    shapes: Graph,
+    ontology: Graph,
+    context: Graph,
+    progress: Progress = lambda _msg: None,
 ) -> dict[str, ValidationReport]:
-    """Validate each source on its own, in parallel worker processes (one per core).
-
-    pySHACL is pure Python and single-threaded, so processes, not threads, give the speed-up.
-    Workers are forked and inherit the graphs; only names go out and reports come back.
-    """
-    global _JOB
-    workers = min(len(sources), os.cpu_count() or 1)
-    _JOB = _ValidationJob(sources, shapes, ontology, context)
-    try:
-        if workers <= 1:
-            return dict(map(_validate_one, sources))
-        fork = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=fork) as pool:
-            return dict(pool.map(_validate_one, sources))
-    finally:
-        _JOB = None
+    """Validate each source on its own, the reference data as context, with the shapes
+    compiled to SPARQL (:class:`kg.shacl.sources.SourceValidator`: pySHACL's report, in a
+    second or two rather than the half-minute pySHACL took)."""
+    validator = SourceValidator(shapes=shapes, ontology=ontology, context=context)
+    reports: dict[str, ValidationReport] = {}
+    for name, graph in sources.items():
+        report = reports[name] = validator.validate(graph)
+        progress(
+            f"      {name.rsplit('/', 1)[-1]}: "
+            f"{'ok' if report.conforms else 'REJECTED'}, {len(report.violations())} violation(s), "
+            f"{len(report.warnings())} warning(s)"
+        )
+    return reports
 
 
 @dataclass
@@ -88,7 +72,7 @@ def build(settings: Settings, progress: Progress = lambda _msg: None) -> BuildRe
 
     step(2, f"validating {len(inputs.sources)} sources against the shapes")
     reports = validate_sources(
-        inputs.sources, shapes=shapes, ontology=inputs.ontology, context=context
+        inputs.sources, shapes=shapes, ontology=inputs.ontology, context=context, progress=progress
     )
     rejected = dict(inputs.unreadable)
     accepted: dict[str, Graph] = {}
@@ -98,11 +82,6 @@ def build(settings: Settings, progress: Progress = lambda _msg: None) -> BuildRe
             accepted[name] = graph
         else:
             rejected[name] = f"{len(report.violations())} SHACL violation(s)"
-        progress(
-            f"      {name.rsplit('/', 1)[-1]}: "
-            f"{'ok' if report.conforms else 'REJECTED'}, {len(report.violations())} violation(s), "
-            f"{len(report.warnings())} warning(s)"
-        )
 
     step(3, "reconciling indicator claims with the GBF monitoring framework")
     data_union = Graph()
@@ -115,7 +94,7 @@ def build(settings: Settings, progress: Progress = lambda _msg: None) -> BuildRe
     graphs[graph_iri(base, "reconciliation")] = reconciliation_graph(data_union)
 
     step(4, "materialising the entailments the ontology declares")
-    graphs[graph_iri(base, "inferred")] = reason(inputs.ontology, graphs.values())
+    graphs[graph_iri(base, "inferred")] = materialise(inputs.ontology, graphs)
 
     step(5, f"writing the snapshot to {settings.snapshot_dir}")
     manifest = write_snapshot(settings.snapshot_dir, graphs, base_iri=base, rejected=rejected)
@@ -124,6 +103,27 @@ def build(settings: Settings, progress: Progress = lambda _msg: None) -> BuildRe
     load_snapshot(settings, settings.snapshot_nquads)
     progress(f"done in {time.perf_counter() - started:.1f}s")
     return BuildResult(manifest=manifest, reports=reports, rejected=rejected, graphs=graphs)
+
+
+def materialise(ontology: Graph, graphs: dict[str, Graph]) -> Graph:
+    """The entailments ``ontology`` declares over ``graphs`` (the ontology's own graph among
+    them), materialised in an in-memory Oxigraph store by
+    :func:`kg.reason.in_store.materialise_in_store` (owlrl's closure is the oracle the tests
+    compare it with; measured 10x faster than owlrl at 100k triples)."""
+    store = ox.Store()
+    for name, graph in graphs.items():
+        store.load(
+            graph.serialize(format="nt", encoding="utf-8"),
+            ox.RdfFormat.N_TRIPLES,
+            to_graph=ox.NamedNode(name),
+        )
+    inferred = "urn:x-kg:build:inferred"
+    materialise_in_store(store, ontology, into_graph=inferred)
+    data = ox.serialize(
+        (q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(inferred))),
+        format=ox.RdfFormat.N_TRIPLES,
+    )
+    return Graph().parse(data=data or b"", format="nt")
 
 
 def _store_name(settings: Settings) -> str:

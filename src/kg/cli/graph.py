@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from kg.query.table import text_table
 from kg.settings import Settings
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -25,25 +26,9 @@ def _err(message: str) -> None:
     print(f"kg: {message}", file=sys.stderr)
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else " ".join(str(value).split())
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
-
-
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A plain-text table, long cells cut to :data:`MAX_CELL` characters.
-
-    >>> print(table(["code", "title"], [["1.1", "Spatial plans"]]), end="")
-    code  title
-    ----  -------------
-    1.1   Spatial plans
-    """
-    cells = [[_cell(c) for c in row] for row in rows]
-    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    return "\n".join(lines) + "\n"
+    """A plain-text table, long cells cut to :data:`MAX_CELL` characters."""
+    return text_table(headers, rows, max_cell=MAX_CELL)
 
 
 def _run(

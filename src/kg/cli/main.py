@@ -62,15 +62,17 @@ def _context(settings: Settings) -> Graph:
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from kg.build.inputs import load_ontology
     from kg.rdf.read import read_rdf, rebase
-    from kg.shacl.validate import load_shapes, validate
+    from kg.shacl.sources import SourceValidator
+    from kg.shacl.validate import load_shapes
 
     graphs = [(path, rebase(read_rdf(path), settings.base_iri)) for path in args.files]
     shapes = load_shapes(settings.shapes_dir)
     ontology = load_ontology(settings)
     context = Graph() if args.no_context else _context(settings)
+    validator = SourceValidator(shapes=shapes, ontology=ontology, context=context)
     status = EXIT_OK
     for path, graph in graphs:
-        report = validate(graph, shapes=shapes, ontology=ontology, context=context)
+        report = validator.validate(graph)
         if args.format == "json":
             out = report.to_json()
         elif args.format == "turtle":

@@ -12,6 +12,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.query.results import write_results
+from kg.query.table import text_table
 from kg.rdf.formats import RESULTS_TYPES, rdf_format_named
 from kg.rdf.namespaces import PREFIXES
 from kg.sparql.join_order import DISK_LOOKUP_ROWS, PatternCounts
@@ -56,12 +57,8 @@ def as_table(results: Any) -> str:
     """A plain-text table of SELECT results, IRIs shortened with the known prefixes."""
     names = [v.value for v in results.variables]
     rows = [[_short(solution[name]) for name in names] for solution in results]
-    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
-    line = "  ".join("-" * w for w in widths)
-    out = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)), line]
-    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(out) + "\n"
+    footer = f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
+    return text_table(names, rows) + footer
 
 
 def render(results: object, fmt: str) -> bytes:

@@ -20,8 +20,8 @@ evaluates every OWL 2 RL rule over the whole graph on every round, which is what
 on large graphs.
 
 Two entry points share the engine (:func:`closure_rounds`): :func:`materialise` on triples in
-memory (the build's :func:`reason`), and :func:`kg.reason.in_store.materialise_in_store` on
-the data already in an Oxigraph store.
+memory (small graphs and the tests), and :func:`kg.reason.in_store.materialise_in_store` on
+the data in an Oxigraph store (what ``kg build`` runs).
 
 >>> from rdflib import Graph, URIRef, RDF
 >>> onto = Graph().parse(data='''
@@ -311,15 +311,3 @@ def materialise(rules: Rules, triples: Iterable[Triple]) -> set[Triple]:
     """The triples the rules entail from ``triples`` that are not among them."""
     inferred = closure_rounds(rules, group_by_predicate(triples))
     return {(s, p, o) for p, pairs in inferred.items() for s, o in pairs}
-
-
-def reason(ontology: Graph, graphs: Iterable[Graph]) -> Graph:
-    """The entailments ``ontology`` declares over itself and ``graphs``, as a new graph."""
-    rules = Rules.from_ontology(ontology)
-    triples: set[Triple] = set(ontology)
-    for graph in graphs:
-        triples.update(graph)
-    inferred = Graph()
-    for triple in materialise(rules, triples):
-        inferred.add(triple)  # type: ignore[arg-type]
-    return inferred

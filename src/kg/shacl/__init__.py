@@ -1,6 +1,9 @@
 """SHACL validation of sources and of the built store.
 
-- :mod:`kg.shacl.validate` — validating with pySHACL and the report a secretariat reads;
+- :mod:`kg.shacl.sources` — validating a source as ``kg build`` and ``kg validate`` do: the
+  compiled shapes in an in-memory store, pySHACL's report in a fraction of its time;
+- :mod:`kg.shacl.validate` — the report a secretariat reads, and validating with pySHACL
+  (the oracle the tests compare the compiled shapes with);
 - :mod:`kg.shacl.compiler` — the project's shapes compiled to SPARQL queries (the entry point,
   :func:`~kg.shacl.compiler.compile_shapes`), with its parts:
 

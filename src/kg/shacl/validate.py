@@ -1,7 +1,9 @@
 """SHACL validation of MEA graph data against the shapes in ``shapes/`` (DESIGN.md §2).
 
-One function, :func:`validate`, runs pySHACL with SHACL-SPARQL enabled and turns its report
-into :class:`Finding` objects an information officer can act on. Severity follows
+:func:`validate` runs pySHACL with SHACL-SPARQL enabled and turns its report into
+:class:`Finding` objects an information officer can act on. pySHACL is the reference the
+tests hold the compiled shapes to; what ``kg build`` and ``kg validate`` run is
+:class:`kg.shacl.sources.SourceValidator`, which gives the same :class:`ValidationReport`. Severity follows
 ``shapes/README.md``: ``Violation`` = the data is wrong and the source is rejected,
 ``Warning`` = should be fixed, ``Info`` = worth knowing. A report *conforms* when it has no
 violation; warnings and infos are allowed.
@@ -52,6 +54,7 @@ __all__ = [
     "Finding",
     "ValidationReport",
     "load_shapes",
+    "union_of",
     "validate",
 ]
 
@@ -293,6 +296,15 @@ class _PreparedQueryGraph(Graph):
             use_store_provided,
             **kwargs,
         )
+
+
+def union_of(graph: Graph) -> Graph:
+    """``graph`` itself, or for a dataset a graph of the triples of all its graphs."""
+    if not isinstance(graph, ConjunctiveGraph):
+        return graph
+    union = Graph()
+    _add_triples(union, graph)
+    return union
 
 
 def _add_triples(target: Graph, source: Graph) -> None:
