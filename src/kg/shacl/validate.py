@@ -3,8 +3,8 @@
 :func:`validate` runs pySHACL with SHACL-SPARQL enabled and turns its report into
 :class:`Finding` objects an information officer can act on. pySHACL is the reference the
 tests hold the compiled shapes to; what ``kg build`` and ``kg validate`` run is
-:class:`kg.shacl.sources.SourceValidator`, which gives the same :class:`ValidationReport`. Severity follows
-``shapes/README.md``: ``Violation`` = the data is wrong and the source is rejected,
+:class:`kg.shacl.sources.SourceValidator`, which gives the same :class:`ValidationReport`.
+Severity follows ``shapes/README.md``: ``Violation`` = the data is wrong and the source is rejected,
 ``Warning`` = should be fixed, ``Info`` = worth knowing. A report *conforms* when it has no
 violation; warnings and infos are allowed.
 
