@@ -13,11 +13,12 @@ from rdflib import RDF, Graph, URIRef
 from kg.bench.generate import generate
 from kg.build.inputs import load_ontology
 from kg.rdf.namespaces import MEA
+from kg.rdf.terms import to_ox
 from kg.reason import in_store as _reason
 from kg.reason.in_store import materialise_in_store
 from kg.reason.rules import Rules, materialise
 from kg.settings import Settings
-from kg.stores.memory import MemoryStore, to_ox
+from kg.stores.memory import MemoryStore
 
 ONTOLOGY = """
 @prefix : <urn:x:> . @prefix owl: <http://www.w3.org/2002/07/owl#> .

@@ -49,9 +49,10 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
+from kg.rdf.terms import to_rdflib
 from kg.shacl.compiler import compile_shapes
 from kg.shacl.model import FOCUS_VALUES, CompiledShapes, ConstraintQuery
 from kg.shacl.store_report import Describer, Rows, build_report
@@ -237,20 +238,7 @@ def _run_timed(store: QueryableStore, sparql: str) -> tuple[Rows, float]:
 
 def _rdflib_term(term: Any) -> Node | None:
     """A pyoxigraph term as the rdflib term a Turtle parser would have produced."""
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype == str(XSD.string):  # a plain literal in Turtle: rdflib keeps no datatype
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
-    raise TypeError(f"unexpected term {term!r}")
+    return to_rdflib(term, normalize=None)
 
 
 def _describer(store: Any) -> Describer | None:

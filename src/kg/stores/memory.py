@@ -25,54 +25,17 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 import rdflib.plugins.sparql
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.sparql.processor import prepareUpdate
 from rdflib.query import Result
 from rdflib.term import Node
 
+from kg.rdf.terms import to_ox, to_rdflib
 from kg.stores.base import Boolean, Solutions, Triples
 
 # FROM <iri> must name a graph we hold, never fetch one from the web on a user's behalf.
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
-
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
-def to_ox(node: Node | None) -> Any:
-    """An rdflib term as a pyoxigraph term (``None`` stays ``None``)."""
-    if node is None:
-        return None
-    if isinstance(node, URIRef):
-        return ox.NamedNode(str(node))
-    if isinstance(node, BNode):
-        return ox.BlankNode(str(node))
-    if isinstance(node, Literal):
-        if node.language:
-            return ox.Literal(str(node), language=node.language)
-        datatype = str(node.datatype) if node.datatype else _XSD_STRING
-        return ox.Literal(str(node), datatype=ox.NamedNode(datatype))
-    raise TypeError(f"no pyoxigraph term for {node!r}")
-
-
-def to_rdflib(term: Any) -> Node | None:
-    """A pyoxigraph term as an rdflib term (``None`` stays ``None``)."""
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == _XSD_STRING:
-            return Literal(term.value)
-        # Keep the lexical form as written: the same bytes Oxigraph would give back.
-        return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
-    if isinstance(term, ox.DefaultGraph):
-        return DATASET_DEFAULT_GRAPH_ID
-    raise TypeError(f"no rdflib term for {term!r}")
 
 
 def _graph_id(term: Any) -> Any:

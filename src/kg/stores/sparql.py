@@ -29,10 +29,10 @@ import httpx
 import pyoxigraph as ox
 
 from kg.rdf.formats import rdf_format
+from kg.rdf.terms import XSD_STRING
 from kg.sparql.lexer import query_form
 from kg.stores.base import Boolean, Solutions, StoreError, Triples
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 #: Canonical forms of booleans some servers keep as integers (Virtuoso answers "1"/"0").
 _BOOLEANS = {"1": "true", "0": "false"}
@@ -59,7 +59,7 @@ def term_from_json(binding: dict[str, Any]) -> Any:
     if kind in ("literal", "typed-literal"):  # "typed-literal": Virtuoso's pre-1.1 spelling
         if binding.get("xml:lang"):
             return ox.Literal(value, language=binding["xml:lang"])
-        datatype = binding.get("datatype", _XSD_STRING)
+        datatype = binding.get("datatype", XSD_STRING)
         if datatype == _XSD_BOOLEAN:
             value = _BOOLEANS.get(value, value)
         return ox.Literal(value, datatype=ox.NamedNode(datatype))

@@ -1,0 +1,67 @@
+"""RDF terms between pyoxigraph and rdflib: the store answers in the first; pySHACL, owlrl
+and rdflib's SPARQL engine work in the second.
+
+>>> import pyoxigraph as ox
+>>> to_rdflib(ox.Literal("7.0", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")))
+rdflib.term.Literal('7.0', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#decimal'))
+>>> to_rdflib(ox.Literal("plain")) == to_rdflib(ox.Literal("plain"), normalize=None)
+True
+>>> to_rdflib(None) is None
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.term import Node
+
+from kg.rdf.namespaces import PREFIXES
+
+__all__ = ["XSD_STRING", "to_ox", "to_rdflib"]
+
+#: The datatype of a plain string literal (RDF 1.1).
+XSD_STRING = PREFIXES["xsd"] + "string"
+
+
+def to_rdflib(term: Any, *, normalize: bool | None = False) -> Node | None:
+    """``term`` as an rdflib term (``None`` stays ``None``; the default graph is rdflib's).
+
+    A typed literal keeps its lexical form as the store holds it (``normalize=False``: the
+    bytes Oxigraph gives back), or, with ``normalize=None``, is normalised as rdflib's Turtle
+    parser would (what pySHACL reports). An ``xsd:string`` literal is plain, as rdflib keeps
+    a Turtle string without a datatype."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=normalize)
+    if isinstance(term, ox.DefaultGraph):
+        return DATASET_DEFAULT_GRAPH_ID
+    raise TypeError(f"no rdflib term for {term!r}")
+
+
+def to_ox(node: Node | None) -> Any:
+    """An rdflib term as a pyoxigraph term (``None`` stays ``None``)."""
+    if node is None:
+        return None
+    if isinstance(node, URIRef):
+        return ox.NamedNode(str(node))
+    if isinstance(node, BNode):
+        return ox.BlankNode(str(node))
+    if isinstance(node, Literal):
+        if node.language:
+            return ox.Literal(str(node), language=node.language)
+        datatype = str(node.datatype) if node.datatype else XSD_STRING
+        return ox.Literal(str(node), datatype=ox.NamedNode(datatype))
+    raise TypeError(f"no pyoxigraph term for {node!r}")
