@@ -42,16 +42,14 @@ from pathlib import Path
 
 import pycountry
 
-from kg.rdf.namespaces import KMGBF, MEA, graph_iri
+from kg.rdf.namespaces import KMGBF, MEA, PREFIXES, graph_iri
 from kg.settings import Settings
 
 __all__ = ["generate", "main", "write"]
 
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-_SKOS = "http://www.w3.org/2004/02/skos/core#"
-_DCTERMS = "http://purl.org/dc/terms/"
-_XSD = "http://www.w3.org/2001/XMLSchema#"
+_RDF, _RDFS, _SKOS, _DCTERMS, _XSD = (
+    PREFIXES[name] for name in ("rdf", "rdfs", "skos", "dcterms", "xsd")
+)
 M = str(MEA)
 
 #: The conventions synthetic work is done under (real agreement keys).

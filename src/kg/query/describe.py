@@ -9,14 +9,16 @@ from collections.abc import Mapping
 
 import pyoxigraph as ox
 
+from kg.rdf.namespaces import PREFIXES
 from kg.stores.base import GraphStore
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
 FORMATS = "http://www.w3.org/ns/formats/"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
-DCTERMS = "http://purl.org/dc/terms/"
+RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
+RDFS_COMMENT = ox.NamedNode(PREFIXES["rdfs"] + "comment")
+DCTERMS = PREFIXES["dcterms"]
+XSD_INTEGER = PREFIXES["xsd"] + "integer"
 
 RESULT_FORMATS = (
     "SPARQL_Results_JSON",
@@ -71,11 +73,9 @@ def service_description(
         ox.Triple(
             default,
             _n(VOID + "triples"),
-            ox.Literal(
-                str(sum(counts.values())), datatype=_n("http://www.w3.org/2001/XMLSchema#integer")
-            ),
+            ox.Literal(str(sum(counts.values())), datatype=_n(XSD_INTEGER)),
         ),
-        ox.Triple(dataset, _n("http://www.w3.org/2000/01/rdf-schema#seeAlso"), _n(void_url)),
+        ox.Triple(dataset, _n(PREFIXES["rdfs"] + "seeAlso"), _n(void_url)),
     ]
     if updates:
         out.append(ox.Triple(service, _n(SD + "supportedLanguage"), _n(SD + "SPARQL11Update")))
@@ -95,7 +95,7 @@ def service_description(
 
 
 def _integer(value: int) -> ox.Literal:
-    return ox.Literal(str(value), datatype=_n("http://www.w3.org/2001/XMLSchema#integer"))
+    return ox.Literal(str(value), datatype=_n(XSD_INTEGER))
 
 
 def void_description(
@@ -120,10 +120,10 @@ def void_description(
         ),
         ox.Triple(dataset, _n(VOID + "sparqlEndpoint"), _n(endpoint)),
         ox.Triple(dataset, _n(VOID + "triples"), _integer(sum(counts.values()))),
-        ox.Triple(dataset, _n(VOID + "vocabulary"), _n("https://w3id.org/mea-kg/ontology#")),
+        ox.Triple(dataset, _n(VOID + "vocabulary"), _n(PREFIXES["mea"])),
     ]
     if version:
-        out.append(ox.Triple(dataset, _n("http://www.w3.org/2002/07/owl#versionIRI"), _n(version)))
+        out.append(ox.Triple(dataset, _n(PREFIXES["owl"] + "versionIRI"), _n(version)))
     for graph, count in sorted(counts.items()):
         subset = _n(graph)
         out += [

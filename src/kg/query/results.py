@@ -32,12 +32,13 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from kg.rdf.formats import BOOLEAN_TYPES, GRAPH_TYPES, SOLUTIONS_TYPES
+from kg.rdf.namespaces import PREFIXES
 from kg.rdf.syntax_limits import UnwritableGraph, writable
 from kg.stores.base import is_boolean, is_solutions, is_triples
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD = PREFIXES["xsd"]
 XSD_STRING = XSD + "string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+RDF_LANG_STRING = PREFIXES["rdf"] + "langString"
 _BARE_TSV = {XSD + "integer", XSD + "decimal", XSD + "double", XSD + "boolean"}
 
 

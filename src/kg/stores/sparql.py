@@ -29,11 +29,12 @@ import httpx
 import pyoxigraph as ox
 
 from kg.rdf.formats import rdf_format
+from kg.rdf.namespaces import PREFIXES
 from kg.rdf.terms import XSD_STRING
 from kg.sparql.lexer import query_form
 from kg.stores.base import Boolean, Solutions, StoreError, Triples
 
-_XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_XSD_BOOLEAN = PREFIXES["xsd"] + "boolean"
 #: Canonical forms of booleans some servers keep as integers (Virtuoso answers "1"/"0").
 _BOOLEANS = {"1": "true", "0": "false"}
 _NOT_IN_BLANK_LABEL = re.compile(r"[^A-Za-z0-9_]")
