@@ -1,4 +1,5 @@
-"""The application factory: opens the built store once (lifespan) and mounts the routers."""
+"""The application factory: opens the built store once (lifespan), mounts the routers and
+registers the one set of error handlers (:mod:`api.errors`)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.errors import error
+from api.errors import EXCEPTION_HANDLERS
 from api.head import HeadAsGet
-from api.routers import entities, export, graph, gsp, informea, sparql, ui
+from api.routers import entities, export, graph, gsp, informea, sparql, ui, void
 from kg import __version__
 from kg.serve.service import GraphService
 from kg.settings import Settings, get_settings
@@ -35,9 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = GraphService(settings)
-        app.state.service = service
-        app.state.store = service.store
-        app.state.settings = settings
+        app.state.service = service  # what api.deps hands the routes
         try:
             yield
         finally:
@@ -50,24 +47,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "agreements, COP decisions, GBF goals, targets and indicators, parties, centres and "
         "workplans. The default graph is the union of all named graphs.",
         lifespan=lifespan,
+        exception_handlers=EXCEPTION_HANDLERS,
     )
     for router in (
         sparql.router,
+        void.router,
         gsp.router,
         ui.router,
+        ui.api_router,
         entities.router,
+        entities.iri_router,
         graph.router,
         informea.router,
         export.router,
     ):
         app.include_router(router)
-
-    @app.exception_handler(RequestValidationError)
-    async def bad_parameters(request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(part) for part in first.get("loc", ()) if part != "query")
-        return error(request, 400, "bad_request", f"{where}: {first.get('msg', 'invalid')}")
-
     app.add_middleware(HeadAsGet)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for path, package_dir in VENDOR_DIRS.items():

@@ -1,91 +1,85 @@
-"""What the routers share: the live graph, the write check, RDF answers."""
+"""What the routers depend on, each an ``Annotated`` alias to put in a route's signature:
+
+* :data:`Service` — the live graph (:class:`kg.serve.service.GraphService`) the app opened in
+  its lifespan: the store, the query pool, the write path and the views derived from the graph.
+* :data:`AppSettings` — the settings the app was created with (the service's).
+* :data:`Projection` — the graph projection of the graph as it is now (kept by the service).
+* :data:`WriteAccess` — the write check, :meth:`WriteGate.require`, raising the 401 or 403.
+
+Tests replace any of them with ``app.dependency_overrides[get_service] = …``.
+"""
 
 from __future__ import annotations
 
 import secrets
+from typing import Annotated
 
-import pyoxigraph as ox
-from fastapi import Request
-from fastapi.responses import Response
+from fastapi import Depends, Request
 
-from api.errors import error
-from kg.rdf.formats import GRAPH_TYPES
-from kg.rdf.negotiate import choose
-from kg.rdf.syntax_limits import (
-    UnwritableGraph,
-    carriers,
-    check_writable,
-    rdf_problems,
-    xml_safe_blank_nodes,
-)
+from api.errors import ApiError
+from kg.graph.projection import GraphProjection
 from kg.serve.service import GraphService
+from kg.settings import Settings
 
 
-def get_service(request: Request) -> GraphService:
-    """The live graph of the app serving ``request``."""
-    return request.app.state.service
+async def get_service(request: Request) -> GraphService:
+    """The live graph of the app serving ``request`` (opened once, in the app's lifespan)."""
+    service: GraphService = request.app.state.service
+    return service
 
 
-def write_denied(request: Request) -> Response | None:
-    """``None`` when the request may write; otherwise the error to answer."""
-    token = get_service(request).settings.write_token
-    if token is None:
-        return error(request, 403, "read_only", "Updates are disabled on this endpoint")
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secrets.compare_digest(
-        given.strip().encode(), token.get_secret_value().encode()
-    ):
-        return error(
-            request,
-            401,
-            "unauthorised",
-            "Send Authorization: Bearer <token> to write",
-            headers={"WWW-Authenticate": 'Bearer realm="mea-kg"'},
-        )
-    return None
+Service = Annotated[GraphService, Depends(get_service)]
 
 
-def rdf_response(request: Request, triples: list[ox.Triple], what: str) -> Response:
-    """``triples`` in the RDF syntax the client prefers (406 if none).
-
-    A syntax that cannot carry these triples (JSON-LD and RDF 1.2 triple terms; RDF/XML and a
-    predicate whose IRI does not end in an XML name, see
-    :func:`kg.rdf.syntax_limits.check_writable`)
-    is passed over for the next one the client accepts; when the client accepts none that
-    can, the answer is a 406 naming those that can. ``what`` names the triples for messages
-    (``"A graph"``, ``"The service description"``).
-    """
-    accept = request.headers.get("accept")
-    offered = list(GRAPH_TYPES)
-    media_type = choose(accept, offered)
-    if media_type is None:
-        return error(request, 406, "not_acceptable", f"{what} can be sent as: {', '.join(offered)}")
-    rdf_format = GRAPH_TYPES[media_type]
-    problems = rdf_problems(triples) if rdf_format in _LIMITED else {}
-    if not carriers(problems, [rdf_format]):
-        able = carriers(problems, GRAPH_TYPES.values())
-        fallback = choose(accept, [m for m in offered if GRAPH_TYPES[m] in able])
-        if fallback is None:
-            return error(request, 406, "not_acceptable", _why_not(triples, rdf_format, what))
-        media_type, rdf_format = fallback, GRAPH_TYPES[fallback]
-    items: list[ox.Triple] | list[ox.Quad] = triples
-    if rdf_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-        items = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
-    elif rdf_format == ox.RdfFormat.RDF_XML:
-        items = xml_safe_blank_nodes(triples)
-    body = ox.serialize(items, format=rdf_format) or b""
-    return Response(body, media_type=media_type, headers={"Vary": "Accept"})
+async def get_app_settings(service: Service) -> Settings:
+    """The settings the app was created with."""
+    return service.settings
 
 
-#: The syntaxes that cannot carry every graph (:mod:`kg.rdf.syntax_limits`).
-_LIMITED = (ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML)
+AppSettings = Annotated[Settings, Depends(get_app_settings)]
 
 
-def _why_not(triples: list[ox.Triple], rdf_format: ox.RdfFormat, what: str) -> str:
-    """Why ``rdf_format`` cannot carry ``triples``, and which syntaxes can (one line)."""
-    subject = "This " + what[2:] if what.startswith("A ") else what
-    try:
-        check_writable(triples, rdf_format, what=subject, offered=GRAPH_TYPES.values())
-    except UnwritableGraph as err:
-        return str(err)
-    return f"{what} cannot be written as {rdf_format}"  # not reached: the caller checked
+def get_projection(service: Service) -> GraphProjection:
+    """The graph projection of the graph as it is now (kept by the service per state of the
+    store: :meth:`kg.serve.service.GraphService.projection`). A plain function, so FastAPI
+    runs it in a thread: the first one takes seconds to build."""
+    return service.projection()
+
+
+Projection = Annotated[GraphProjection, Depends(get_projection)]
+
+
+class WriteGate:
+    """The write check of one request. Routes that read and write (``POST /sparql`` takes a
+    query or an update; the Graph Store reads by GET) call :meth:`require` where the request
+    turns out to be a write, so that a query never needs a token and a malformed request is
+    a 400 before it is a 401."""
+
+    def __init__(self, request: Request, service: GraphService) -> None:
+        self._authorization = request.headers.get("authorization", "")
+        self._settings = service.settings
+
+    def require(self) -> None:
+        """Return when the request may write; else raise :class:`ApiError`: 403 when writes
+        are disabled here, 401 (with ``WWW-Authenticate``) without the right bearer token."""
+        token = self._settings.write_token
+        if token is None:
+            raise ApiError(403, "read_only", "Updates are disabled on this endpoint")
+        scheme, _, given = self._authorization.partition(" ")
+        if scheme.lower() != "bearer" or not secrets.compare_digest(
+            given.strip().encode(), token.get_secret_value().encode()
+        ):
+            raise ApiError(
+                401,
+                "unauthorised",
+                "Send Authorization: Bearer <token> to write",
+                headers={"WWW-Authenticate": 'Bearer realm="mea-kg"'},
+            )
+
+
+async def get_write_gate(request: Request, service: Service) -> WriteGate:
+    """The write check of ``request``."""
+    return WriteGate(request, service)
+
+
+WriteAccess = Annotated[WriteGate, Depends(get_write_gate)]

@@ -1,30 +1,166 @@
-"""Short, typed error answers: JSON or plain text by ``Accept``; never a stack trace or a path.
+"""Error answers, in one place: routers raise :class:`ApiError`. The handlers here, registered
+by the app (:func:`api.app.create_app`), write it as the one error body,
+:class:`ErrorBody`. An error never carries a stack trace or a server path.
+
+How an error is written depends on who reads it (:class:`ErrorFormat`), and each area keeps
+the format it has always had:
+
+* :data:`PROTOCOL` (SPARQL, Graph Store, export, bad parameters everywhere): JSON
+  ``{"error": kind, "message": …}``, or the text ``kind: message`` (the answer when the
+  client has no preference), by ``Accept``.
+* :data:`PAGES` (entity pages): an HTML page for a browser, else the JSON body with the
+  ``iri`` asked for.
+* :data:`GRAPH_API` (``/api/…`` traversals, read by the browser graph view): always JSON,
+  with, for an ambiguous name, the ``candidates``.
+
+The InforMEA feed alone answers another shape, OData's ``{"error": {"code", "message"}}``,
+because the OData protocol requires it (:mod:`api.routers.informea`).
 
 >>> from starlette.requests import Request
 >>> r = Request({"type": "http", "headers": [(b"accept", b"application/json")]})
->>> error(r, 400, "bad_query", "SPARQL syntax error").body
+>>> error_response(r, ApiError(400, "bad_query", "SPARQL syntax error")).body
 b'{"error":"bad_query","message":"SPARQL syntax error"}'
+>>> error_response(Request({"type": "http", "headers": []}), ApiError(404, "x", "y")).body
+b'x: y\\n'
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
 
+from api.templates.entity_page import render_error
+from kg.graph.answers import NodeRef
 from kg.rdf.negotiate import choose
 
 
-def error(
-    request: Request, status: int, kind: str, message: str, headers: dict[str, str] | None = None
-) -> Response:
-    """An error response of type ``kind`` (e.g. ``bad_query``, ``timeout``)."""
-    accept = request.headers.get("accept", "")
-    media = choose(accept, ["text/plain", "application/json"]) if accept else "text/plain"
-    if media == "application/json":
-        body = json.dumps({"error": kind, "message": message}, separators=(",", ":"))
-        return Response(body, status_code=status, media_type="application/json", headers=headers)
-    return Response(
-        f"{kind}: {message}\n", status_code=status, media_type="text/plain", headers=headers
+@dataclass(frozen=True)
+class ErrorFormat:
+    """How an area of the API writes its errors."""
+
+    #: The media types offered, the first when the client states no preference.
+    offered: tuple[str, ...]
+    #: The media type when the client accepts none of them (an error is still answered).
+    otherwise: str
+    #: JSON with non-ASCII characters escaped (``\\u00e9``), as the protocol errors have
+    #: always been written; the other areas write them as UTF-8.
+    ascii_json: bool = False
+
+
+PROTOCOL = ErrorFormat(("text/plain", "application/json"), "text/plain", ascii_json=True)
+PAGES = ErrorFormat(("text/html", "application/json"), "application/json")
+GRAPH_API = ErrorFormat(("application/json",), "application/json")
+
+#: An error page's title per status (:data:`PAGES`).
+PAGE_TITLES = {400: "Bad request", 404: "Not found", 406: "Not acceptable"}
+
+
+class ErrorBody(BaseModel):
+    """The JSON body of an error (fields that are ``null`` are left out)."""
+
+    error: str = Field(
+        description="What failed: bad_request, bad_query, not_found, not_acceptable, "
+        "unauthorised, read_only, timeout, ambiguous, wrong_kind …"
     )
+    message: str | None = Field(default=None, description="What went wrong, in plain words")
+    iri: str | None = Field(default=None, description="Entity pages: the IRI asked for")
+    candidates: list[NodeRef] | None = Field(
+        default=None, description="Graph API, for `ambiguous`: the entities the label names"
+    )
+
+
+class ApiError(Exception):
+    """A request the API answers with an error: ``status``, a ``kind`` (``bad_query``,
+    ``not_found`` …), a message for people, ``headers`` to send (``Retry-After`` …) and
+    ``extra`` fields of :class:`ErrorBody` (``iri``, ``candidates``), written as ``fmt``
+    says."""
+
+    def __init__(
+        self,
+        status: int,
+        kind: str,
+        message: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        fmt: ErrorFormat = PROTOCOL,
+        **extra: Any,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.kind = kind
+        self.message = message
+        self.headers = dict(headers) if headers else None
+        self.fmt = fmt
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body."""
+        fields = {"error": self.kind, "message": self.message, **self.extra}
+        return ErrorBody.model_validate(fields).model_dump(exclude_none=True)
+
+
+def error_response(request: Request, err: ApiError) -> Response:
+    """``err`` as the client prefers among the media types its format offers."""
+    fmt = err.fmt
+    media = choose(request.headers.get("accept"), fmt.offered) or fmt.otherwise
+    if media == "text/html":
+        title = PAGE_TITLES.get(err.status, "Error")
+        page = render_error(title, err.message, err.extra.get("iri"))
+        return HTMLResponse(page, status_code=err.status, headers=err.headers)
+    if media == "application/json":
+        body = json.dumps(err.body(), ensure_ascii=fmt.ascii_json, separators=(",", ":"))
+        return Response(
+            body, status_code=err.status, media_type="application/json", headers=err.headers
+        )
+    return Response(
+        f"{err.kind}: {err.message}\n",
+        status_code=err.status,
+        media_type="text/plain",
+        headers=err.headers,
+    )
+
+
+async def api_error_handler(request: Request, exc: Exception) -> Response:
+    """The handler of :class:`ApiError`."""
+    assert isinstance(exc, ApiError)
+    return error_response(request, exc)
+
+
+async def validation_error_handler(request: Request, exc: Exception) -> Response:
+    """Parameters FastAPI could not read (a missing ``iri``, a ``limit`` out of range …):
+    400 ``bad_request`` naming the first, not FastAPI's 422."""
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(part) for part in first.get("loc", ()) if part != "query")
+    message = f"{where}: {first.get('msg', 'invalid')}"
+    return error_response(request, ApiError(400, "bad_request", message))
+
+
+#: The handlers the app registers (:func:`api.app.create_app`).
+EXCEPTION_HANDLERS: dict[
+    int | type[Exception], Callable[[Request, Any], Coroutine[Any, Any, Response]]
+] = {
+    ApiError: api_error_handler,
+    RequestValidationError: validation_error_handler,
+}
+
+
+def error_responses(
+    fmt: ErrorFormat, descriptions: Mapping[int, str]
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error statuses: :class:`ErrorBody` as JSON, and the
+    other media types ``fmt`` answers in."""
+    others = [media for media in fmt.offered if media != "application/json"]
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status, description in descriptions.items():
+        responses[status] = {"model": ErrorBody, "description": description}
+        if others:
+            responses[status]["content"] = {media: {} for media in others}
+    return responses

@@ -14,10 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel
+from fastapi.responses import HTMLResponse, Response
 
-from api.templates.entity_page import PageContext, render_entity, render_error
+from api.deps import Service
+from api.errors import PAGES, ApiError, error_responses
+from api.routing import route_per_method
+from api.templates.entity_page import PageContext, render_entity
 from kg.publish.entity import (
     RDF_MEDIA_TYPES,
     InvalidIRIError,
@@ -30,7 +32,10 @@ from kg.rdf.namespaces import entity_iri, graph_iri
 from kg.rdf.negotiate import choose
 from kg.rdf.syntax_limits import UnwritableGraph
 
-router = APIRouter(tags=["entities"])
+#: ``/id/{kind}/{key}``: the IRIs under the base.
+router = APIRouter(prefix="/id", tags=["entities"])
+#: ``/entity?iri=``: any other IRI the store mentions.
+iri_router = APIRouter(prefix="/entity", tags=["entities"])
 
 #: Media types offered, in the server's order of preference for ``Accept: */*``.
 OFFERED = (
@@ -49,14 +54,8 @@ FORMAT_OF = {
     "application/json": "jsonld",
 }
 FORMATS = ("html", *RDF_MEDIA_TYPES)
-
-
-class EntityError(BaseModel):
-    """A failed look-up, when the client prefers JSON to HTML."""
-
-    error: str
-    message: str
-    iri: str | None = None
+#: The methods an entity IRI answers (HEAD: link checkers and crawlers ask before they fetch).
+METHODS = ["GET", "HEAD"]
 
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -69,46 +68,37 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
             "application/n-triples": {},
         },
     },
-    400: {"model": EntityError, "description": "Unknown `format` value."},
-    404: {
-        "model": EntityError,
-        "description": "The store does not mention this IRI (HTML or JSON by `Accept`).",
-        "content": {"text/html": {}},
-    },
-    406: {
-        "model": EntityError,
-        "description": "No offered format is acceptable, or none the client accepts can "
-        "carry this description (JSON-LD and RDF 1.2 triple terms).",
-    },
+    **error_responses(
+        PAGES,
+        {
+            400: "Unknown `format` value (HTML or JSON by `Accept`).",
+            404: "The store does not mention this IRI (HTML or JSON by `Accept`).",
+            406: "No offered format is acceptable, or none the client accepts can "
+            "carry this description (JSON-LD and RDF 1.2 triple terms).",
+        },
+    ),
 }
 
 
-ERROR_TITLES = {400: "Bad request", 404: "Not found", 406: "Not acceptable"}
+def _error(status: int, kind: str, message: str, iri: str) -> ApiError:
+    """An error as an HTML page for browsers, JSON for everyone else."""
+    return ApiError(status, kind, message, fmt=PAGES, iri=iri)
 
 
-def _error(request: Request, status: int, error: str, message: str, iri: str | None) -> Response:
-    """An error as HTML for browsers, JSON for everyone else (never a trace or a path)."""
-    accept = request.headers.get("accept")
-    if choose(accept, ["text/html", "application/json"]) == "text/html":
-        page = render_error(ERROR_TITLES.get(status, "Error"), message, iri)
-        return HTMLResponse(page, status_code=status)
-    body = EntityError(error=error, message=message, iri=iri).model_dump()
-    return JSONResponse(body, status_code=status)
-
-
-def _answer(request: Request, iri: str, fmt: str | None, self_query: dict[str, str]) -> Response:
-    settings = request.app.state.settings
-    store = request.app.state.store
+def _answer(
+    request: Request, service: Service, iri: str, fmt: str | None, self_query: dict[str, str]
+) -> Response:
+    settings, store = service.settings, service.store
     if fmt is not None:
         if fmt not in FORMATS:
             message = f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}"
-            return _error(request, 400, "bad_format", message, iri)
+            raise _error(400, "bad_format", message, iri)
         chosen = fmt
     else:
         media = choose(request.headers.get("accept"), OFFERED)
         if media is None:
             message = f"none of the offered formats is acceptable: {', '.join(OFFERED)}"
-            return _error(request, 406, "not_acceptable", message, iri)
+            raise _error(406, "not_acceptable", message, iri)
         chosen = FORMAT_OF[media]
 
     not_found = "The graph says nothing about this resource."
@@ -116,9 +106,9 @@ def _answer(request: Request, iri: str, fmt: str | None, self_query: dict[str, s
         entity = describe(store, iri) if chosen == "html" else None
         known = entity is not None if chosen == "html" else exists(store, iri)
     except InvalidIRIError:
-        return _error(request, 404, "not_found", "This is not a valid IRI.", iri)
+        raise _error(404, "not_found", "This is not a valid IRI.", iri) from None
     if not known:
-        return _error(request, 404, "not_found", not_found, iri)
+        raise _error(404, "not_found", not_found, iri)
 
     ctx = PageContext(
         base_iri=settings.base_iri,
@@ -145,7 +135,7 @@ def _answer(request: Request, iri: str, fmt: str | None, self_query: dict[str, s
             others = [m for m in OFFERED if FORMAT_OF[m] not in ("html", chosen)]
             media = choose(request.headers.get("accept"), others)
         if media is None:
-            return _error(request, 406, "not_acceptable", str(err), iri)
+            raise _error(406, "not_acceptable", str(err), iri) from err
         chosen = FORMAT_OF[media]
         body = serialize(triples, chosen)
     return Response(body, media_type=RDF_MEDIA_TYPES[chosen], headers=headers)
@@ -158,9 +148,10 @@ FORMAT_QUERY = Query(
 )
 
 
-@router.api_route(
-    "/id/{kind}/{key}",
-    methods=["GET", "HEAD"],  # HEAD: link checkers and crawlers ask before they fetch
+@route_per_method(
+    router,
+    "/{kind}/{key}",
+    methods=METHODS,
     summary="Dereference an entity IRI <base>/id/{kind}/{key}",
     description="The entity's labels, types, outgoing and incoming links (with labels), "
     "provenance back to its source document and named graph, and a neighbourhood picture; "
@@ -169,15 +160,16 @@ FORMAT_QUERY = Query(
     responses=RESPONSES,
 )
 def entity_by_path(
-    request: Request, kind: str, key: str, format: str | None = FORMAT_QUERY
+    request: Request, service: Service, kind: str, key: str, format: str | None = FORMAT_QUERY
 ) -> Response:
-    iri = entity_iri(request.app.state.settings.base_iri, kind, key)
-    return _answer(request, iri, format, {})
+    iri = entity_iri(service.settings.base_iri, kind, key)
+    return _answer(request, service, iri, format, {})
 
 
-@router.api_route(
-    "/entity",
-    methods=["GET", "HEAD"],
+@route_per_method(
+    iri_router,
+    "",
+    methods=METHODS,
     summary="Describe any IRI the graph mentions",
     description="For resources outside the base, such as the GBF goals, targets and "
     "indicators (`http://metadata.cbd.int/kmgbf/…`) and the ontology's terms.",
@@ -186,7 +178,8 @@ def entity_by_path(
 )
 def entity_by_iri(
     request: Request,
+    service: Service,
     iri: str = Query(description="The absolute IRI to describe."),
     format: str | None = FORMAT_QUERY,
 ) -> Response:
-    return _answer(request, iri, format, {"iri": iri})
+    return _answer(request, service, iri, format, {"iri": iri})

@@ -4,17 +4,16 @@ N-Triples, N-Quads, TriG or JSON-LD, and the description on its own."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from api.errors import error
-from kg.publish.dump import (
-    FORMATS,
-    ExportError,
-    get_format,
-)
+from api.deps import Service
+from api.errors import PROTOCOL, ApiError, error_responses
+from kg.publish.dump import FORMATS, ExportError, ExportFormat, get_format
 from kg.publish.informea.feed import FeedUnavailable
 from kg.rdf.negotiate import choose
 from kg.rdf.syntax_limits import UnwritableGraph
@@ -30,28 +29,49 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "The RDF, sorted; identical bytes for the same build",
         "content": {fmt.media_type: {} for fmt in FORMATS.values()},
     },
-    400: {"description": "Unknown format (plain text)"},
-    406: {
-        "description": "The format cannot carry this graph (JSON-LD and RDF 1.2 triple "
-        "terms); the message names the formats that can"
-    },
-    503: {"description": "The store has no build snapshot: run `kg build`"},
+    **error_responses(
+        PROTOCOL,
+        {
+            400: "Unknown format",
+            406: "No format the client accepts, or the format cannot carry this graph "
+            "(JSON-LD and RDF 1.2 triple terms); the message names the formats that can",
+            503: "The store has no build snapshot: run `kg build`",
+        },
+    ),
 }
 
 
-def _choose(fmt: str | None, accept: str | None) -> str | None:
+def dump_format(
+    request: Request, format: Annotated[str | None, Query(description=_FORMAT_HELP)] = None
+) -> ExportFormat:
     """The dump format named by ``?format=``, else the one ``Accept`` prefers (q-values
-    honoured, Turtle when the client has no preference); ``None`` when none is acceptable."""
-    if fmt:
-        return get_format(fmt).name
-    by_media_type = {f.media_type: f.name for f in FORMATS.values()}
-    chosen = choose(accept, list(by_media_type))
-    return None if chosen is None else by_media_type[chosen]
+    honoured, Turtle when the client has no preference); a 400 for an unknown ``?format=``,
+    a 406 when the client accepts none."""
+    if format:
+        try:
+            return get_format(format)
+        except ExportError as err:
+            raise ApiError(400, "bad_request", str(err)) from err
+    by_media_type = {f.media_type: f for f in FORMATS.values()}
+    chosen = choose(request.headers.get("accept"), list(by_media_type))
+    if chosen is None:
+        offered = ", ".join(by_media_type)
+        raise ApiError(406, "not_acceptable", f"The dump can be sent as: {offered}")
+    return by_media_type[chosen]
 
 
-def _not_acceptable(request: Request) -> Response:
-    offered = ", ".join(f.media_type for f in FORMATS.values())
-    return error(request, 406, "not_acceptable", f"The dump can be sent as: {offered}")
+DumpFormat = Annotated[ExportFormat, Depends(dump_format)]
+
+
+@contextmanager
+def _as_api_errors() -> Iterator[None]:
+    """What making the dump can fail with, as the API answers it."""
+    try:
+        yield
+    except UnwritableGraph as err:  # e.g. JSON-LD asked of a graph with triple terms
+        raise ApiError(406, "not_acceptable", str(err)) from err
+    except FeedUnavailable as err:
+        raise ApiError(503, "unavailable", str(err)) from err
 
 
 @router.get(
@@ -59,21 +79,9 @@ def _not_acceptable(request: Request) -> Response:
     summary="The RDF dump: every named graph, the links graph and its DCAT/VoID description",
     responses=_RESPONSES,
 )
-def rdf_dump(
-    request: Request, format: str | None = Query(None, description=_FORMAT_HELP)
-) -> Response:
-    try:
-        name = _choose(format, request.headers.get("accept"))
-        if name is None:
-            return _not_acceptable(request)
-        data = request.app.state.service.rdf_dump(name)
-    except UnwritableGraph as err:  # e.g. JSON-LD asked of a graph with triple terms
-        return error(request, 406, "not_acceptable", str(err))
-    except ExportError as err:
-        return error(request, 400, "bad_request", str(err))
-    except FeedUnavailable as err:
-        return error(request, 503, "unavailable", str(err))
-    fmt = FORMATS[name]
+def rdf_dump(service: Service, fmt: DumpFormat) -> Response:
+    with _as_api_errors():
+        data = service.rdf_dump(fmt.name)
     return Response(
         data,
         media_type=fmt.media_type,
@@ -89,21 +97,7 @@ def rdf_dump(
     summary="The DCAT / VoID description of the dump (licence, version, date, triples per graph)",
     responses=_RESPONSES,
 )
-def description(
-    request: Request, format: str | None = Query(None, description=_FORMAT_HELP)
-) -> Response:
-    try:
-        name = _choose(format, request.headers.get("accept"))
-        if name is None:
-            return _not_acceptable(request)
-        quads = request.app.state.service.dump_description()
-    except ExportError as err:
-        return error(request, 400, "bad_request", str(err))
-    except FeedUnavailable as err:
-        return error(request, 503, "unavailable", str(err))
-    fmt = FORMATS[name]
-    try:
-        data = fmt.writer(quads)
-    except UnwritableGraph as err:  # the description holds no triple terms; kept safe anyway
-        return error(request, 406, "not_acceptable", str(err))
+def description(service: Service, fmt: DumpFormat) -> Response:
+    with _as_api_errors():
+        data = fmt.writer(service.dump_description())
     return Response(data, media_type=fmt.media_type, headers={"Vary": "Accept"})

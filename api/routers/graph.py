@@ -1,25 +1,27 @@
-"""Graph traversal and analysis endpoints under ``/api``, graph exports, and the browser
-graph view at ``/viz``.
+"""Graph traversal and analysis endpoints under ``/api``, and graph exports.
 
 The graph projection (:mod:`kg.graph.projection`) is built from the app's store on first use and
 kept by the service (:meth:`kg.serve.service.GraphService.projection`) until a write changes
-the graph. Every
-endpoint answers JSON from :mod:`kg.graph.contribution`, :mod:`kg.graph.traverse` or
-:mod:`kg.graph.analyses`; an entity is named by its IRI, a CURIE
-(``kmgbf:target_3``), ``kind/key`` (``centre/iucn-ca-tsc``) or a label. A label that names
-several entities is a 409 listing them; a name nothing has is a 404.
+the graph; routes get it as :data:`api.deps.Projection`. Every endpoint answers JSON from
+:mod:`kg.graph.contribution`, :mod:`kg.graph.traverse` or :mod:`kg.graph.analyses`; an entity
+is named by its IRI, a CURIE (``kmgbf:target_3``), ``kind/key`` (``centre/iucn-ca-tsc``) or a
+label. A label that names several entities is a 409 listing them; a name nothing has is a 404.
+Errors are JSON in the API's one error body (:data:`api.errors.GRAPH_API`), which the
+browser graph view (``/viz``, :mod:`api.routers.ui`) reads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from api.deps import Projection as Graph
+from api.errors import GRAPH_API, ApiError, error_responses
 from kg.graph import analyses, contribution, traverse
 from kg.graph.answers import (
     AmbiguousEntity,
@@ -36,21 +38,8 @@ from kg.graph.answers import (
     ref,
 )
 from kg.graph.export import EXPORTERS, export, exporter_for
-from kg.graph.projection import GraphProjection
 
-router = APIRouter(tags=["graph"])
-
-VIZ_DIR = Path(__file__).parents[1] / "static" / "viz"
-
-
-class ErrorBody(BaseModel):
-    """A question the graph cannot answer as asked."""
-
-    error: str = Field(description="not_found | ambiguous | wrong_kind | bad_request")
-    detail: str
-    candidates: list[NodeRef] | None = Field(
-        default=None, description="for ambiguous: the entities the label names"
-    )
+router = APIRouter(prefix="/api", tags=["graph"])
 
 
 class ConventionInfo(NodeRef):
@@ -71,21 +60,16 @@ class GraphInfo(BaseModel):
     export_formats: list[str]
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody, "description": "Nothing in the graph has that name."},
-    409: {"model": ErrorBody, "description": "The label names several entities (listed)."},
-    422: {"model": ErrorBody, "description": "The entity is not of a kind this question takes."},
-}
+ERRORS = error_responses(
+    GRAPH_API,
+    {
+        404: "Nothing in the graph has that name.",
+        409: "The label names several entities (listed).",
+        422: "The entity is not of a kind this question takes.",
+    },
+)
 _ERROR_NAMES = {404: "not_found", 409: "ambiguous", 422: "wrong_kind"}
 
-
-def projection(request: Request) -> GraphProjection:
-    """The graph projection of the graph as it is now (kept by the service per state of the
-    store: :meth:`kg.serve.service.GraphService.projection`)."""
-    return request.app.state.service.projection()
-
-
-Graph = Annotated[GraphProjection, Depends(projection)]
 Entity = Annotated[
     str,
     Query(
@@ -97,20 +81,20 @@ Entity = Annotated[
 ]
 
 
-def _answer(compute: Callable[[], BaseModel]) -> Any:
+@contextmanager
+def _traversal_errors() -> Iterator[None]:
+    """A question the graph cannot answer as asked (:class:`TraversalError`) as the API's
+    error: 404, 409 with the candidates, 422."""
     try:
-        return compute()
+        yield
     except TraversalError as err:
-        body = ErrorBody(
-            error=_ERROR_NAMES.get(err.status, "bad_request"),
-            detail=str(err),
-            candidates=err.candidates if isinstance(err, AmbiguousEntity) else None,
-        )
-        return JSONResponse(body.model_dump(exclude_none=True), status_code=err.status)
+        candidates = err.candidates if isinstance(err, AmbiguousEntity) else None
+        kind = _ERROR_NAMES.get(err.status, "bad_request")
+        raise ApiError(err.status, kind, str(err), fmt=GRAPH_API, candidates=candidates) from err
 
 
 @router.get(
-    "/api/indicators",
+    "/indicators",
     summary="GBF headline indicators reached from an activity, outcome, workplan or centre",
     description="The official headline indicators of the GBF targets the entity contributes "
     "to (activity → outcome → target → indicator; workplan → outcome …; centre → workplan …), "
@@ -125,21 +109,23 @@ def get_indicators(
     entity: Entity,
     paths: Annotated[int, Query(ge=1, le=50, description="paths per indicator")] = 5,
 ) -> Any:
-    return _answer(lambda: contribution.indicators(graph, entity, max_paths=paths))
+    with _traversal_errors():
+        return contribution.indicators(graph, entity, max_paths=paths)
 
 
 @router.get(
-    "/api/reverse",
+    "/reverse",
     summary="Activities, centres, conventions and parties behind a GBF target or indicator",
     response_model=ContributorsAnswer,
     responses=ERRORS,
 )
 def get_reverse(graph: Graph, entity: Entity) -> Any:
-    return _answer(lambda: contribution.contributors(graph, entity))
+    with _traversal_errors():
+        return contribution.contributors(graph, entity)
 
 
 @router.get(
-    "/api/path",
+    "/path",
     summary="Shortest paths between two entities, with their predicates",
     description="Edges are walked in either direction. Provenance and scheme links "
     "(mea:fromDocument, skos:inScheme …) are left out unless all_links=true.",
@@ -155,8 +141,8 @@ def get_path(
     all_links: bool = False,
     inferred: bool = False,
 ) -> Any:
-    return _answer(
-        lambda: traverse.paths(
+    with _traversal_errors():
+        return traverse.paths(
             graph,
             source,
             target,
@@ -165,11 +151,10 @@ def get_path(
             include_bookkeeping=all_links,
             inferred=inferred,
         )
-    )
 
 
 @router.get(
-    "/api/neighbours",
+    "/neighbours",
     summary="The neighbourhood of an entity to a depth, filterable by kind",
     response_model=Subgraph,
     responses=ERRORS,
@@ -182,15 +167,14 @@ def get_neighbours(
     inferred: bool = False,
     limit: Annotated[int, Query(ge=1, le=5000)] = 300,
 ) -> Any:
-    return _answer(
-        lambda: traverse.neighbours(
+    with _traversal_errors():
+        return traverse.neighbours(
             graph, entity, depth=depth, kinds=kind or (), inferred=inferred, limit=limit
         )
-    )
 
 
 @router.get(
-    "/api/coverage",
+    "/coverage",
     summary="Coverage and gaps: who addresses each GBF target and headline indicator",
     description="For each GBF target and headline indicator, the activities, workplans, "
     "centres, conventions and parties that address it, and the ones nobody addresses; "
@@ -204,13 +188,12 @@ def get_coverage(
     convention: Annotated[str | None, Query(description="cbd, basel … or an IRI")] = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="longest list per cell")] = 50,
 ) -> Any:
-    return _answer(
-        lambda: analyses.coverage(graph, party=party, convention=convention, limit=limit)
-    )
+    with _traversal_errors():
+        return analyses.coverage(graph, party=party, convention=convention, limit=limit)
 
 
 @router.get(
-    "/api/centrality",
+    "/centrality",
     summary="Decisions, centres and organisations that bridge conventions",
     response_model=CentralityAnswer,
     responses=ERRORS,
@@ -220,13 +203,12 @@ def get_centrality(
     kind: Annotated[list[str] | None, Query(description="classes to rank")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> Any:
-    return _answer(
-        lambda: analyses.centrality(graph, kinds=kind or analyses.BRIDGE_KINDS, limit=limit)
-    )
+    with _traversal_errors():
+        return analyses.centrality(graph, kinds=kind or analyses.BRIDGE_KINDS, limit=limit)
 
 
 @router.get(
-    "/api/graph/search",
+    "/graph/search",
     summary="Entities whose label matches (for search boxes)",
     response_model=list[GraphNode],
 )
@@ -240,23 +222,14 @@ def search(
 
 
 @router.get(
-    "/api/graph/info",
+    "/graph/info",
     summary="Size of the graph projection, its kinds and conventions",
     response_model=GraphInfo,
 )
 def info(graph: Graph) -> GraphInfo:
-    def members() -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for n in graph.nodes():
-            for c in graph.conventions_of(n):
-                counts[c] = counts.get(c, 0) + 1
-        return counts
-
-    counts = graph.cached("convention-sizes", members)
     conventions = [
         ConventionInfo(**ref(graph, c).model_dump(), nodes=n)
-        for c, n in sorted(counts.items(), key=lambda kv: graph.label(kv[0]))
-        if c in graph
+        for c, n in analyses.convention_sizes(graph).items()
     ]
     return GraphInfo(
         base_iri=graph.info.base_iri,
@@ -272,7 +245,7 @@ def info(graph: Graph) -> GraphInfo:
 
 
 @router.get(
-    "/api/graph/export",
+    "/graph/export",
     summary="The graph or a subgraph as GraphML, GEXF, Cytoscape.js JSON or DOT",
     description="Whole graph by default; or the neighbourhood of `for` to `depth`; or the "
     "shortest paths `from` … `to`; or one `convention`'s part. Inferred shortcut edges only "
@@ -282,6 +255,10 @@ def info(graph: Graph) -> GraphInfo:
             "description": "The file",
             "content": {e.media_type: {} for e in EXPORTERS.values()},
         },
+        **error_responses(
+            GRAPH_API,
+            {400: "Unknown format (a parameter out of range: `bad_request: …` as text or JSON)"},
+        ),
         **ERRORS,
     },
 )
@@ -299,47 +276,23 @@ def export_graph(
     inferred: bool = False,
 ) -> Response:
     if fmt not in EXPORTERS:
-        body = ErrorBody(
-            error="bad_request",
-            detail=f"unknown format {fmt!r}: use one of {', '.join(sorted(EXPORTERS))}",
-        )
-        return JSONResponse(body.model_dump(exclude_none=True), status_code=400)
+        message = f"unknown format {fmt!r}: use one of {', '.join(sorted(EXPORTERS))}"
+        raise ApiError(400, "bad_request", message, fmt=GRAPH_API)
     exporter = exporter_for(fmt)
-    scope = _answer(
-        lambda: _Scope(
-            nodes=traverse.export_scope(
-                graph,
-                around=entity,
-                depth=depth,
-                source=source,
-                target=target,
-                max_hops=max_hops,
-                convention=convention,
-            )
+    with _traversal_errors():
+        nodes = traverse.export_scope(
+            graph,
+            around=entity,
+            depth=depth,
+            source=source,
+            target=target,
+            max_hops=max_hops,
+            convention=convention,
         )
-    )
-    if isinstance(scope, JSONResponse):
-        return scope
-    data = export(graph, fmt, nodes=scope.nodes, inferred=inferred)
-    name = "mea-kg" + ("" if scope.nodes is None else "-subgraph") + exporter.suffix
+    data = export(graph, fmt, nodes=nodes, inferred=inferred)
+    name = "mea-kg" + ("" if nodes is None else "-subgraph") + exporter.suffix
     return Response(
         data,
         media_type=exporter.media_type,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-class _Scope(BaseModel):
-    nodes: set[str] | None
-
-
-@router.get(
-    "/viz",
-    summary="The browser graph view",
-    description="Search an entity, expand nodes by clicking them, colour by kind, filter by "
-    "convention, highlight the activity → indicator paths. Cytoscape.js, served locally.",
-    response_class=FileResponse,
-    responses={200: {"content": {"text/html": {}}, "description": "The page"}},
-)
-def viz() -> FileResponse:
-    return FileResponse(VIZ_DIR / "index.html", media_type="text/html")

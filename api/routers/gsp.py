@@ -18,12 +18,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import get_service, rdf_response, write_denied
-from api.errors import error
+from api.deps import Service, WriteAccess, WriteGate
+from api.errors import PROTOCOL, ApiError, error_responses
+from api.negotiation import body_media_type, rdf_response
+from api.routing import route_per_method
 from kg.rdf.formats import GRAPH_TYPES, UPLOAD_SYNTAXES
 from kg.stores.base import GraphStore
 
-router = APIRouter(tags=["graph store"])
+router = APIRouter(prefix="/gsp", tags=["graph store"])
 
 #: Request media type -> parser format for graph content.
 UPLOAD_TYPES = {syntax.media_type: syntax for syntax in UPLOAD_SYNTAXES}
@@ -60,6 +62,11 @@ def _exists(store: GraphStore, graph: Target) -> bool:
     return bool(store.contains_named_graph(graph))
 
 
+def _require_graph(store: GraphStore, graph: Target) -> None:
+    if not _exists(store, graph):
+        raise ApiError(404, "not_found", "No such graph in this store")
+
+
 def _parse_body(media: str, body: bytes, graph: Target) -> list[ox.Quad]:
     """The body's triples, placed in ``graph``; ValueError/SyntaxError when it is not RDF."""
     if media == "multipart/form-data":
@@ -91,27 +98,27 @@ def _multipart(content_type: str, body: bytes, graph: Target) -> list[ox.Quad]:
     return quads
 
 
-async def _read_upload(request: Request, graph: Target) -> list[ox.Quad] | Response:
-    content_type = request.headers.get("content-type", "")
-    media = content_type.split(";")[0].strip().lower()
+async def _read_upload(request: Request, graph: Target) -> list[ox.Quad]:
+    """The request body's quads, placed in ``graph``; :class:`ApiError` 415 or 400 when the
+    body is not RDF in a syntax this store reads."""
+    media, _ = body_media_type(request)
     body = await request.body()
     try:
         # Parsed in a thread: a big or deeply nested upload must not hold up other requests.
         if media == "multipart/form-data":
+            content_type = request.headers.get("content-type", "")
             return await run_in_threadpool(_multipart, content_type, body, graph)
         return await run_in_threadpool(_parse_body, media, body, graph)
-    except LookupError:
+    except LookupError as err:
         offered = ", ".join(UPLOAD_TYPES)
-        return error(request, 415, "unsupported_media_type", f"Send one of: {offered}")
+        raise ApiError(415, "unsupported_media_type", f"Send one of: {offered}") from err
     except (SyntaxError, ValueError) as err:
         message = str(err).splitlines()[0][:300] if str(err) else type(err).__name__
-        return error(request, 400, "bad_rdf", f"The body is not valid RDF: {message}")
+        raise ApiError(400, "bad_rdf", f"The body is not valid RDF: {message}") from err
 
 
-def _graph_response(request: Request, graph: Target, *, head: bool) -> Response:
-    store = get_service(request).store
-    if not _exists(store, graph):
-        return error(request, 404, "not_found", "No such graph in this store")
+def _graph_response(request: Request, store: GraphStore, graph: Target, *, head: bool) -> Response:
+    _require_graph(store, graph)
     triples = [
         ox.Triple(q.subject, q.predicate, q.object)
         for q in store.quads_for_pattern(None, None, None, graph)
@@ -122,22 +129,20 @@ def _graph_response(request: Request, graph: Target, *, head: bool) -> Response:
     return response
 
 
-async def _handle(request: Request, path: str | None) -> Response:
+async def _handle(
+    request: Request, service: Service, write: WriteGate, path: str | None
+) -> Response:
     graph = _target(request, path)
     method = request.method
     if isinstance(graph, str):
         if method == "POST" and path is None and not request.query_params:
-            return await _create(request)
-        return error(request, 400, "bad_request", graph)
+            return await _create(request, service, write)
+        raise ApiError(400, "bad_request", graph)
     if method in ("GET", "HEAD"):
-        return _graph_response(request, graph, head=method == "HEAD")
-    denied = write_denied(request)
-    if denied is not None:
-        return denied
-    service = get_service(request)
+        return _graph_response(request, service.store, graph, head=method == "HEAD")
+    write.require()
     if method == "DELETE":
-        if not _exists(service.store, graph):
-            return error(request, 404, "not_found", "No such graph in this store")
+        _require_graph(service.store, graph)
 
         def drop(store: GraphStore) -> None:
             if isinstance(graph, ox.DefaultGraph):
@@ -148,8 +153,6 @@ async def _handle(request: Request, path: str | None) -> Response:
         await run_in_threadpool(service.write, drop)
         return Response(status_code=204)
     upload = await _read_upload(request, graph)
-    if isinstance(upload, Response):
-        return upload
     existed = _exists(service.store, graph)
 
     def put(store: GraphStore) -> None:
@@ -163,52 +166,56 @@ async def _handle(request: Request, path: str | None) -> Response:
     return Response(status_code=204 if existed else 201)
 
 
-async def _create(request: Request) -> Response:
+async def _create(request: Request, service: Service, write: WriteGate) -> Response:
     """POST to the store itself: a new graph with a fresh IRI (§5.5), given in Location."""
-    denied = write_denied(request)
-    if denied is not None:
-        return denied
+    write.require()
     location = str(request.url_for("gsp_direct", path=f"graphs/{uuid.uuid4().hex}"))
     graph = ox.NamedNode(location)
     upload = await _read_upload(request, graph)
-    if isinstance(upload, Response):
-        return upload
 
     def create(store: GraphStore) -> None:
         store.add_graph(graph)
         store.extend(upload)
 
-    await run_in_threadpool(get_service(request).write, create)
+    await run_in_threadpool(service.write, create)
     return Response(status_code=201, headers={"Location": location})
 
 
 METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {media: {} for media in GRAPH_TYPES}},
-    400: {"description": "No graph named, or a body that is not RDF (nothing was written)"},
-    401: {"description": "A write without a valid bearer token"},
-    403: {"description": "Writes are disabled on this endpoint"},
-    404: {"description": "No such graph"},
-    415: {"description": "Unsupported body media type"},
+    **error_responses(
+        PROTOCOL,
+        {
+            400: "No graph named, or a body that is not RDF (nothing was written)",
+            401: "A write without a valid bearer token",
+            403: "Writes are disabled on this endpoint",
+            404: "No such graph",
+            406: "No RDF syntax the client accepts can carry the graph",
+            415: "Unsupported body media type",
+        },
+    ),
 }
 
 
-@router.api_route(
-    "/gsp",
+@route_per_method(
+    router,
+    "",
     methods=METHODS,
     summary="Graph Store Protocol, indirect graph identification",
     responses=RESPONSES,
 )
-async def gsp_indirect(request: Request) -> Response:
-    return await _handle(request, None)
+async def gsp_indirect(request: Request, service: Service, write: WriteAccess) -> Response:
+    return await _handle(request, service, write, None)
 
 
-@router.api_route(
-    "/gsp/{path:path}",
+@route_per_method(
+    router,
+    "/{path:path}",
     methods=METHODS,
     name="gsp_direct",
     summary="Graph Store Protocol, direct graph identification",
     responses=RESPONSES,
 )
-async def gsp_direct(request: Request, path: str) -> Response:
-    return await _handle(request, path)
+async def gsp_direct(request: Request, service: Service, write: WriteAccess, path: str) -> Response:
+    return await _handle(request, service, write, path)

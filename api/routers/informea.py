@@ -2,8 +2,9 @@
 (https://docs.oasis-open.org/odata/odata-json-format/v4.01/) with ``$top``, ``$skip``,
 ``$count``, ``$orderby``, ``$expand`` and ``$filter=updated gt <datetime>``.
 
-Errors use the OData error shape ``{"error": {"code", "message"}}``; they never carry a trace
-or a server path.
+Errors use the OData error shape ``{"error": {"code", "message"}}``, which OData requires
+(OData JSON Format, "Error Response"): this router writes its own rather than the body of
+:mod:`api.errors`. They never carry a trace or a server path.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from api.deps import Service
 from kg.publish.informea.entity_sets import ENTITY_SETS, NAVIGATION, NOT_OFFERED
 from kg.publish.informea.feed import Feed, FeedUnavailable
 from kg.publish.informea.odata import ODataError, apply_query, find_record, parse_query
@@ -64,6 +66,8 @@ _PAGE_EXAMPLE = {
 
 
 def _error(status: int, message: str, code: str | None = None) -> JSONResponse:
+    """An OData error answer. Not :class:`api.errors.ApiError`: OData clients read this
+    shape (``{"error": {"code", "message"}}``), and only this one."""
     codes = {400: "BadRequest", 404: "NotFound", 406: "NotAcceptable", 503: "Unavailable"}
     body = {"error": {"code": code or codes.get(status, "Error"), "message": message}}
     return JSONResponse(body, status_code=status, headers=HEADERS)
@@ -71,10 +75,6 @@ def _error(status: int, message: str, code: str | None = None) -> JSONResponse:
 
 def _json(body: dict[str, Any]) -> JSONResponse:
     return JSONResponse(body, headers=HEADERS, media_type=JSON_TYPE)
-
-
-def _feed(request: Request) -> Feed:
-    return request.app.state.service.informea_feed()
 
 
 def _root(request: Request) -> str:
@@ -152,9 +152,9 @@ def metadata() -> Response:
         503: _ERRORS[503],
     },
 )
-def report(request: Request) -> JSONResponse:
+def report(service: Service) -> JSONResponse:
     try:
-        return JSONResponse(_feed(request).report)
+        return JSONResponse(service.informea_feed().report)
     except FeedUnavailable as err:
         return _error(503, str(err))
 
@@ -164,12 +164,12 @@ def report(request: Request) -> JSONResponse:
     summary="One record by its key, e.g. Decisions('BC-14-18')",
     responses={200: {"description": "The record, with @odata.context"}, **_ERRORS},
 )
-def entity(request: Request, entity_set: str, key: str) -> JSONResponse:
+def entity(request: Request, service: Service, entity_set: str, key: str) -> JSONResponse:
     problem = _check_set(entity_set)
     if problem:
         return _error(404, problem)
     try:
-        record = find_record(_feed(request), entity_set, key.replace("''", "'"))
+        record = find_record(service.informea_feed(), entity_set, key.replace("''", "'"))
     except FeedUnavailable as err:
         return _error(503, str(err))
     if record is None:
@@ -196,6 +196,7 @@ def entity(request: Request, entity_set: str, key: str) -> JSONResponse:
 )
 def entity_set_page(
     request: Request,
+    service: Service,
     entity_set: str,
     top: str | None = Query(None, alias="$top", description="page size"),
     skip: str | None = Query(None, alias="$skip", description="records to skip"),
@@ -212,7 +213,7 @@ def entity_set_page(
     params = {k: v for k, v in request.query_params.items()}
     try:
         query = parse_query(params, entity_set)
-        feed = _feed(request)
+        feed: Feed = service.informea_feed()
     except ODataError as err:
         return _error(err.status, str(err), err.code)
     except FeedUnavailable as err:

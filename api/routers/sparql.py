@@ -22,18 +22,21 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import NoMatchFound
 
-from api.deps import get_service, rdf_response, write_denied
-from api.errors import error
-from kg.query.describe import service_description, void_description
+from api.deps import Service, WriteAccess, WriteGate
+from api.errors import PROTOCOL, ApiError, error_responses
+from api.negotiation import body_media_type, rdf_response
+from kg.query.describe import service_description
 from kg.query.results import offered_types
+from kg.rdf.namespaces import PREFIXES
 from kg.rdf.negotiate import choose
 from kg.serve.jobs import BAD_QUERY, NOT_ACCEPTABLE, OK, TIMEOUT, QueryJob
 from kg.serve.trial_update import UpdateTimedOut
 from kg.sparql.guard import Inspection, add_using_clauses, inspect_query, inspect_update
 from kg.sparql.lexer import GuardError
 
-router = APIRouter(tags=["sparql"])
+router = APIRouter(prefix="/sparql", tags=["sparql"])
 
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
@@ -48,15 +51,20 @@ class TooLong(ValueError):
     """A query or update text past ``KG_MAX_QUERY_BYTES`` (answered with 413)."""
 
 
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Malformed request or query, or one this endpoint refuses"},
-    401: {"description": "A write without a valid bearer token"},
-    403: {"description": "Writes are disabled on this endpoint"},
-    406: {"description": "No acceptable media type for this kind of answer"},
-    413: {"description": "The query or update is longer than this endpoint accepts"},
-    415: {"description": "Unsupported request media type"},
-    503: {"description": "The query ran out of time; nothing of its answer was sent"},
-}
+RESPONSES = error_responses(
+    PROTOCOL,
+    {
+        400: "Malformed request or query, or one this endpoint refuses",
+        401: "A write without a valid bearer token",
+        403: "Writes are disabled on this endpoint",
+        406: "No acceptable media type for this kind of answer",
+        413: "The query or update is longer than this endpoint accepts",
+        415: "Unsupported request media type",
+        503: "The query ran out of time; nothing of its answer was sent",
+    },
+)
+#: The predicate linking the service description's dataset to its VoID description.
+SEE_ALSO = PREFIXES["rdfs"] + "seeAlso"
 
 
 def _parameter(name: str, description: str) -> dict[str, Any]:
@@ -78,32 +86,20 @@ PROTOCOL_PARAMETERS = [
 ]
 
 
-def _media_type(request: Request) -> tuple[str, str | None]:
-    """The request body's media type and charset parameter."""
-    header = request.headers.get("content-type", "")
-    parts = [p.strip() for p in header.split(";")]
-    charset = None
-    for param in parts[1:]:
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "charset":
-            charset = value.strip().strip('"').lower()
-    return parts[0].lower(), charset
-
-
-def _check_length(request: Request, size: int) -> None:
-    limit = get_service(request).settings.max_query_bytes
+def _check_length(service: Service, size: int) -> None:
+    limit = service.settings.max_query_bytes
     if size > limit:
         raise TooLong(f"The request is {size:,} bytes; this endpoint takes at most {limit:,}")
 
 
-async def _body_text(request: Request, charset: str | None) -> str:
+async def _body_text(request: Request, service: Service, charset: str | None) -> str:
     if charset not in (None, "utf-8", "utf8"):
         raise UnicodeError(f"the request body must be UTF-8, not {charset}")
     declared = request.headers.get("content-length", "")
     if declared.isdigit():  # refuse before reading a body we would not take
-        _check_length(request, int(declared))
+        _check_length(service, int(declared))
     raw = await request.body()
-    _check_length(request, len(raw))
+    _check_length(service, len(raw))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -117,8 +113,8 @@ def _single(params: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
-def _timeout(request: Request, raw: str | None) -> float:
-    ceiling = get_service(request).settings.query_timeout
+def _timeout(service: Service, raw: str | None) -> float:
+    ceiling = service.settings.query_timeout
     if raw is None or raw == "":
         return ceiling
     try:
@@ -132,6 +128,14 @@ def _timeout(request: Request, raw: str | None) -> float:
     return min(asked, ceiling)
 
 
+def _request_timeout(service: Service, params: dict[str, list[str]]) -> float:
+    """The request's deadline; :class:`ApiError` 400 for a bad ``timeout``."""
+    try:
+        return _timeout(service, _single(params, "timeout"))
+    except ValueError as err:
+        raise ApiError(400, "bad_request", str(err)) from err
+
+
 async def _inspect(inspect: Callable[[str], Inspection], text: str) -> Inspection:
     """The guard's look at ``text``; a long text is read in a thread, so that scanning it
     never holds up other requests."""
@@ -140,21 +144,19 @@ async def _inspect(inspect: Callable[[str], Inspection], text: str) -> Inspectio
     return await run_in_threadpool(inspect, text)
 
 
-async def _answer_query(request: Request, query: str, params: dict[str, list[str]]) -> Response:
-    service = get_service(request)
+async def _answer_query(
+    request: Request, service: Service, query: str, params: dict[str, list[str]]
+) -> Response:
     inspection = await _inspect(inspect_query, query)
     if inspection.refusal:
-        return error(
-            request, 400, "refused" if inspection.form else "bad_query", inspection.refusal
-        )
+        raise ApiError(400, "refused" if inspection.form else "bad_query", inspection.refusal)
     unknown = [
         g
         for g in (*inspection.from_graphs, *inspection.from_named_graphs)
         if g not in service.graph_names
     ]
     if unknown:
-        return error(
-            request,
+        raise ApiError(
             400,
             "unknown_graph",
             f"FROM names a graph this store does not hold: <{unknown[0]}>; "
@@ -164,11 +166,8 @@ async def _answer_query(request: Request, query: str, params: dict[str, list[str
     media_type = choose(request.headers.get("accept"), offered_types(inspection.form))
     if media_type is None:
         offered = ", ".join(offered_types(inspection.form))
-        return error(request, 406, "not_acceptable", f"This answer can be sent as: {offered}")
-    try:
-        timeout = _timeout(request, _single(params, "timeout"))
-    except ValueError as err:
-        return error(request, 400, "bad_request", str(err))
+        raise ApiError(406, "not_acceptable", f"This answer can be sent as: {offered}")
+    timeout = _request_timeout(service, params)
     default = params.get("default-graph-uri")
     named = params.get("named-graph-uri")
     job = QueryJob(
@@ -187,61 +186,66 @@ async def _answer_query(request: Request, query: str, params: dict[str, list[str
             headers[MAX_ROWS_HEADER] = str(service.settings.max_rows)
         return Response(outcome.answer.body, media_type=media_type, headers=headers)
     if outcome.status == BAD_QUERY:
-        return error(request, 400, "bad_query", outcome.message)
+        raise ApiError(400, "bad_query", outcome.message)
     if outcome.status == NOT_ACCEPTABLE:
-        return error(request, 406, "not_acceptable", outcome.message)
+        raise ApiError(406, "not_acceptable", outcome.message)
     if outcome.status == TIMEOUT:
-        return error(request, 503, "timeout", outcome.message, headers={"Retry-After": "1"})
-    return error(request, 500, "query_failed", outcome.message)
+        raise ApiError(503, "timeout", outcome.message, headers={"Retry-After": "1"})
+    raise ApiError(500, "query_failed", outcome.message)
 
 
-async def _answer_update(request: Request, update: str, params: dict[str, list[str]]) -> Response:
-    denied = write_denied(request)
-    if denied is not None:
-        return denied
+async def _answer_update(
+    request: Request,
+    service: Service,
+    write: WriteGate,
+    update: str,
+    params: dict[str, list[str]],
+) -> Response:
+    write.require()
     using, using_named = params.get("using-graph-uri", []), params.get("using-named-graph-uri", [])
     if using or using_named:
         try:
             update = add_using_clauses(update, using, using_named)
         except GuardError as err:
-            return error(request, 400, "bad_request", str(err))
+            raise ApiError(400, "bad_request", str(err)) from err
     # The guard reads the text that will run, with the protocol's USING clauses in it.
     inspection = await _inspect(inspect_update, update)
     if inspection.refusal:
-        return error(request, 400, "refused", inspection.refusal)
+        raise ApiError(400, "refused", inspection.refusal)
 
-    try:
-        timeout = _timeout(request, _single(params, "timeout"))
-    except ValueError as err:
-        return error(request, 400, "bad_request", str(err))
-    service = get_service(request)
+    timeout = _request_timeout(service, params)
     base_iri = str(request.url.replace(query=""))
     try:
         await run_in_threadpool(partial(service.update, update, base_iri=base_iri, timeout=timeout))
     except UpdateTimedOut as err:
-        return error(request, 503, "timeout", str(err), headers={"Retry-After": "1"})
+        raise ApiError(503, "timeout", str(err), headers={"Retry-After": "1"}) from err
     except SyntaxError as err:
-        return error(request, 400, "bad_update", f"SPARQL syntax error: {str(err).splitlines()[0]}")
+        message = f"SPARQL syntax error: {str(err).splitlines()[0]}"
+        raise ApiError(400, "bad_update", message) from err
     except (ValueError, OSError, RuntimeError) as err:
         # Oxigraph raises RuntimeError for an operation on a graph that is not there
         # (CLEAR, DROP, MOVE without SILENT) or already is (CREATE): the update's own fault.
-        return error(request, 400, "bad_update", (str(err).splitlines() or ["failed"])[0][:300])
+        message = (str(err).splitlines() or ["failed"])[0][:300]
+        raise ApiError(400, "bad_update", message) from err
     return Response(status_code=204)
 
 
-def _description(request: Request) -> Response:
-    service = get_service(request)
+def _description(request: Request, service: Service) -> Response:
+    endpoint = str(request.url.replace(query=""))
+    try:
+        void_url: str | None = str(request.url_for("void_description"))
+    except NoMatchFound:  # this router mounted without api.routers.void: nothing to link to
+        void_url = None
     triples = service_description(
-        str(request.url.replace(query="")),
-        service.counts,
-        updates=service.writable,
-        void_url=str(request.url_for("void_description")),
+        endpoint, service.counts, updates=service.writable, void_url=void_url or endpoint
     )
+    if void_url is None:
+        triples = [t for t in triples if t.predicate.value != SEE_ALSO]
     return rdf_response(request, triples, "The service description")
 
 
 @router.get(
-    "/sparql",
+    "",
     summary="SPARQL query by GET, or the service description when there is no query",
     responses={
         200: {"content": {"application/sparql-results+json": {}, "text/turtle": {}}},
@@ -252,25 +256,25 @@ def _description(request: Request) -> Response:
     # validation cost 0.2-0.3 ms, about what a point lookup's whole evaluation costs.
     openapi_extra={"parameters": PROTOCOL_PARAMETERS},
 )
-async def sparql_get(request: Request) -> Response:
+async def sparql_get(request: Request, service: Service) -> Response:
     params = parse_qs(request.url.query, keep_blank_values=True)
     if "update" in params:
-        return error(request, 400, "bad_request", "Send updates by POST, not GET")
+        raise ApiError(400, "bad_request", "Send updates by POST, not GET")
     try:
         text = _single(params, "query")
     except ValueError as err:
-        return error(request, 400, "bad_request", str(err))
+        raise ApiError(400, "bad_request", str(err)) from err
     if text is None:
-        return _description(request)
+        return _description(request, service)
     try:
-        _check_length(request, len(text.encode()))
+        _check_length(service, len(text.encode()))
     except TooLong as err:
-        return error(request, 413, "too_long", str(err))
-    return await _answer_query(request, text, params)
+        raise ApiError(413, "too_long", str(err)) from err
+    return await _answer_query(request, service, text, params)
 
 
 @router.post(
-    "/sparql",
+    "",
     summary="SPARQL query or update by POST (form, sparql-query or sparql-update body)",
     openapi_extra={
         "requestBody": {
@@ -288,55 +292,42 @@ async def sparql_get(request: Request) -> Response:
     },
     responses=RESPONSES,
 )
-async def sparql_post(request: Request) -> Response:
-    media, charset = _media_type(request)
+async def sparql_post(request: Request, service: Service, write: WriteAccess) -> Response:
+    media, charset = body_media_type(request)
     params = parse_qs(request.url.query, keep_blank_values=True)
     try:
         if media == FORM_TYPE:
-            form = parse_qs(await _body_text(request, charset), keep_blank_values=True)
+            form = parse_qs(await _body_text(request, service, charset), keep_blank_values=True)
             for name, values in form.items():
                 params.setdefault(name, []).extend(values)
             query, update = _single(params, "query"), _single(params, "update")
             if query is not None and update is not None:
-                return error(request, 400, "bad_request", "Send a query or an update, not both")
+                raise ApiError(400, "bad_request", "Send a query or an update, not both")
             if update is not None:
-                return await _answer_update(request, update, params)
+                return await _answer_update(request, service, write, update, params)
             if query is None:
-                return error(request, 400, "bad_request", "Missing the 'query' (or 'update') field")
-            return await _answer_query(request, query, params)
+                raise ApiError(400, "bad_request", "Missing the 'query' (or 'update') field")
+            return await _answer_query(request, service, query, params)
         if media == QUERY_TYPE:
-            return await _answer_query(request, await _body_text(request, charset), params)
+            text = await _body_text(request, service, charset)
+            return await _answer_query(request, service, text, params)
         if media == UPDATE_TYPE:
-            return await _answer_update(request, await _body_text(request, charset), params)
+            text = await _body_text(request, service, charset)
+            return await _answer_update(request, service, write, text, params)
     except UnicodeError as err:
-        return error(request, 400, "bad_encoding", str(err))
+        raise ApiError(400, "bad_encoding", str(err)) from err
     except TooLong as err:
-        return error(request, 413, "too_long", str(err))
+        raise ApiError(413, "too_long", str(err)) from err
     except ValueError as err:
-        return error(request, 400, "bad_request", str(err))
+        raise ApiError(400, "bad_request", str(err)) from err
     if not media:
-        return error(
-            request,
+        raise ApiError(
             400,
             "bad_request",
             f"Say what the body is: Content-Type {QUERY_TYPE}, {UPDATE_TYPE} or {FORM_TYPE}",
         )
-    return error(
-        request,
+    raise ApiError(
         415,
         "unsupported_media_type",
         f"Send {QUERY_TYPE}, {UPDATE_TYPE} or {FORM_TYPE}, not {media}",
     )
-
-
-@router.get(
-    "/void",
-    name="void_description",
-    summary="VoID description of the dataset, with triples per named graph",
-)
-def void_get(request: Request) -> Response:
-    service = get_service(request)
-    triples = void_description(
-        f"{service.settings.base_iri}/dataset", str(request.url_for("sparql_get")), service.counts
-    )
-    return rdf_response(request, triples, "The VoID description")

@@ -1,4 +1,9 @@
-"""The query editor at ``/`` and its example catalogue at ``/api/examples``.
+"""The site's pages: the query editor at ``/`` (with its example catalogue at
+``/api/examples``) and the browser graph view at ``/viz``.
+
+:data:`router` is the one router of the app without a prefix: it serves pages at the root of
+the site, where a prefix would move them (the editor is the page a visitor lands on). The
+catalogue, JSON for the editor's script, is on :data:`api_router` under ``/api``.
 
 The editor is YASGUI (https://github.com/zazuko/Yasgui), installed from npm and served by the
 app from ``/vendor/yasgui/`` (no CDN). Its page is the template ``api/templates/editor.html``,
@@ -14,16 +19,22 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
 from rdflib import RDFS, Graph, Namespace
 from rdflib.collection import Collection
 
+from api.deps import AppSettings
 from api.templates.environment import render
 from kg.rdf.namespaces import PREFIXES
 
+#: The pages at the root of the site (no prefix: see above).
 router = APIRouter(tags=["ui"])
+#: What the pages' scripts fetch under ``/api``.
+api_router = APIRouter(prefix="/api", tags=["ui"])
+
+VIZ_DIR = Path(__file__).parents[1] / "static" / "viz"
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 QT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
@@ -78,8 +89,8 @@ def load_examples(queries_dir: Path) -> tuple[Example, ...]:
     response_class=HTMLResponse,
     responses={200: {"description": "The editor page.", "content": {"text/html": {}}}},
 )
-def editor(request: Request) -> HTMLResponse:
-    base_iri = request.app.state.settings.base_iri
+def editor(settings: AppSettings) -> HTMLResponse:
+    base_iri = settings.base_iri
     config = {
         "endpoint": "/sparql",
         "examples": "/api/examples",
@@ -93,9 +104,21 @@ def editor(request: Request) -> HTMLResponse:
 
 
 @router.get(
-    "/api/examples",
+    "/viz",
+    summary="The browser graph view",
+    description="Search an entity, expand nodes by clicking them, colour by kind, filter by "
+    "convention, highlight the activity → indicator paths. Cytoscape.js, served locally.",
+    response_class=FileResponse,
+    responses={200: {"content": {"text/html": {}}, "description": "The page"}},
+)
+def viz() -> FileResponse:
+    return FileResponse(VIZ_DIR / "index.html", media_type="text/html")
+
+
+@api_router.get(
+    "/examples",
     summary="The example queries: the competency questions of queries/manifest.ttl",
     response_model=list[Example],
 )
-def examples(request: Request) -> list[Example]:
-    return list(load_examples(request.app.state.settings.queries_dir))
+def examples(settings: AppSettings) -> list[Example]:
+    return list(load_examples(settings.queries_dir))

@@ -336,6 +336,7 @@ def test_endpoint_errors_are_typed(client: TestClient) -> None:
     assert len(r.json()["candidates"]) >= 2
     r = client.get("/api/reverse", params={"for": "nothing is called this"})
     assert r.status_code == 404 and r.json()["error"] == "not_found"
+    assert "nothing is called this" in r.json()["message"]  # the one error body of the API
     r = client.get("/api/reverse", params={"for": WORKPLAN})
     assert r.status_code == 422 and r.json()["error"] == "wrong_kind"
     r = client.get("/api/path", params={"from": WORKPLAN, "to": CENTRE, "max": 99})

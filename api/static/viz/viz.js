@@ -92,7 +92,7 @@
       .then(function (r) {
         return r.json().then(function (body) {
           if (!r.ok) {
-            var err = new Error(body.detail || ("HTTP " + r.status));
+            var err = new Error(body.message || ("HTTP " + r.status));
             err.body = body;
             throw err;
           }

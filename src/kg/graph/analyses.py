@@ -1,7 +1,8 @@
 """Whole-graph analyses, computed once per projection and question (:meth:`cached
 <kg.graph.projection.GraphProjection.cached>`): :func:`coverage` — for each GBF target and
 headline indicator, who addresses it, and the gaps; :func:`centrality` — which decisions,
-centres and organisations bridge conventions (with :func:`betweenness`)."""
+centres and organisations bridge conventions (with :func:`betweenness`);
+:func:`convention_sizes` — how many nodes lie in each convention's scope."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from kg.graph.search import resolve
 if TYPE_CHECKING:
     from kg.graph.projection import GraphProjection
 
-__all__ = ["BRIDGE_KINDS", "betweenness", "centrality", "coverage"]
+__all__ = ["BRIDGE_KINDS", "betweenness", "centrality", "convention_sizes", "coverage"]
 
 #: Kinds whose bridging role :func:`centrality` ranks.
 BRIDGE_KINDS = ("Decision", "Centre", "Organisation", "Committee")
@@ -223,3 +224,20 @@ def betweenness(
         return found
 
     return dict(g.cached(("betweenness", exclude, work, seed), compute))
+
+
+# ---------------------------------------------------------------------- conventions
+
+
+def convention_sizes(g: GraphProjection) -> dict[str, int]:
+    """How many nodes lie in each convention's scope, by convention IRI, in the order of the
+    conventions' labels; only the conventions that are nodes of the graph. Cached."""
+
+    def compute() -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for n in g.nodes():
+            for c in g.conventions_of(n):
+                counts[c] = counts.get(c, 0) + 1
+        return {c: counts[c] for c in sorted(counts, key=g.label) if c in g}
+
+    return dict(g.cached("convention-sizes", compute))
