@@ -13,8 +13,8 @@ from fastapi.responses import Response
 
 from api.deps import Service
 from api.errors import PROTOCOL, ApiError, error_responses
+from kg.build.snapshot import SnapshotMissing
 from kg.publish.dump import FORMATS, ExportError, ExportFormat, get_format
-from kg.publish.informea.feed import FeedUnavailable
 from kg.rdf.negotiate import choose
 from kg.rdf.syntax_limits import UnwritableGraph
 
@@ -70,7 +70,7 @@ def _as_api_errors() -> Iterator[None]:
         yield
     except UnwritableGraph as err:  # e.g. JSON-LD asked of a graph with triple terms
         raise ApiError(406, "not_acceptable", str(err)) from err
-    except FeedUnavailable as err:
+    except SnapshotMissing as err:
         raise ApiError(503, "unavailable", str(err)) from err
 
 

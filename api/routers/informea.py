@@ -16,8 +16,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import Service
+from kg.build.snapshot import SnapshotMissing
 from kg.publish.informea.entity_sets import ENTITY_SETS, NAVIGATION, NOT_OFFERED
-from kg.publish.informea.feed import Feed, FeedUnavailable
+from kg.publish.informea.feed import Feed
 from kg.publish.informea.odata import ODataError, apply_query, find_record, parse_query
 from kg.publish.informea.schema import csdl_metadata
 
@@ -155,7 +156,7 @@ def metadata() -> Response:
 def report(service: Service) -> JSONResponse:
     try:
         return JSONResponse(service.informea_feed().report)
-    except FeedUnavailable as err:
+    except SnapshotMissing as err:
         return _error(503, str(err))
 
 
@@ -170,7 +171,7 @@ def entity(request: Request, service: Service, entity_set: str, key: str) -> JSO
         return _error(404, problem)
     try:
         record = find_record(service.informea_feed(), entity_set, key.replace("''", "'"))
-    except FeedUnavailable as err:
+    except SnapshotMissing as err:
         return _error(503, str(err))
     if record is None:
         return _error(404, f"no {entity_set} record {key!r} in the feed (see /informea/v1/report)")
@@ -216,7 +217,7 @@ def entity_set_page(
         feed: Feed = service.informea_feed()
     except ODataError as err:
         return _error(err.status, str(err), err.code)
-    except FeedUnavailable as err:
+    except SnapshotMissing as err:
         return _error(503, str(err))
     page, total, more = apply_query(feed, entity_set, query)
     body: dict[str, Any] = {"@odata.context": f"{_root(request)}$metadata#{entity_set}"}

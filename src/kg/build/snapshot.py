@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from kg.settings import SNAPSHOT_MANIFEST, SNAPSHOT_NQUADS
+from kg.settings import SNAPSHOT_MANIFEST, SNAPSHOT_NQUADS, Settings
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,18 @@ class Manifest:
     @classmethod
     def read(cls, directory: Path) -> Manifest:
         return cls(**json.loads((directory / SNAPSHOT_MANIFEST).read_text(encoding="utf-8")))
+
+
+class SnapshotMissing(RuntimeError):
+    """No snapshot manifest where the settings say: nothing was built there. What is made
+    from the snapshot's version and date (the InforMEA feed, the RDF dump) needs one."""
+
+
+def read_manifest(settings: Settings) -> Manifest:
+    """The manifest of the build ``settings`` point at; :class:`SnapshotMissing` if none."""
+    if not settings.snapshot_manifest.exists():
+        raise SnapshotMissing("no build snapshot (manifest.json): run `kg build` first")
+    return Manifest.read(settings.snapshot_dir)
 
 
 def nquads_lines(graph_name: str, graph: Graph) -> list[str]:

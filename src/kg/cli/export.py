@@ -24,14 +24,15 @@ def _err(message: str) -> None:
 
 
 def cmd_export_informea(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.build.snapshot import SnapshotMissing
     from kg.publish.informea.entity_sets import ENTITY_SETS
-    from kg.publish.informea.feed import FeedUnavailable, compute_feed
+    from kg.publish.informea.feed import compute_feed
     from kg.stores import open_store
 
     store = open_store(settings)
     try:
         feed = compute_feed(store, settings)
-    except FeedUnavailable as err:
+    except SnapshotMissing as err:
         _err(str(err))
         return EXIT_USAGE
     directory: Path = args.directory
@@ -58,15 +59,15 @@ def cmd_export_informea(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export_rdf(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.build.snapshot import SnapshotMissing
     from kg.publish.dump import export_rdf
-    from kg.publish.informea.feed import FeedUnavailable
     from kg.rdf.syntax_limits import UnwritableGraph
     from kg.stores import open_store
 
     store = open_store(settings)
     try:
         data = export_rdf(store, settings, args.format)
-    except (FeedUnavailable, UnwritableGraph) as err:
+    except (SnapshotMissing, UnwritableGraph) as err:
         _err(str(err))
         return EXIT_USAGE
     if args.output is None:

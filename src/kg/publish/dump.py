@@ -31,8 +31,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from kg import __version__
-from kg.build.snapshot import Manifest
-from kg.publish.informea.feed import read_manifest
+from kg.build.snapshot import Manifest, read_manifest
 from kg.publish.informea.leo import LEO_SCHEME, leo_match, subject_terms
 from kg.query.execute import execute
 from kg.rdf.namespaces import (

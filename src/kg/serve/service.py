@@ -166,7 +166,7 @@ class GraphService:
     def informea_feed(self) -> Feed:
         """The InforMEA feed of the graph as it is now (reads the whole store; kept).
 
-        :raises kg.publish.informea.feed.FeedUnavailable: nothing was built."""
+        :raises kg.build.snapshot.SnapshotMissing: nothing was built."""
         return self.views.get("informea", lambda: compute_feed(self.store, self.settings))
 
     def rdf_dump(self, fmt: str) -> bytes:

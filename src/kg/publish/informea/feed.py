@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kg.build.snapshot import Manifest
+from kg.build.snapshot import Manifest, read_manifest
 from kg.publish.informea.documents import document_records
 from kg.publish.informea.entity_sets import ENTITY_SETS, NOT_OFFERED, Record, record_key
 from kg.publish.informea.ledger import LEDGER_FILE, stamp
@@ -26,10 +26,6 @@ from kg.publish.informea.records import FeedContent, RecordContext
 from kg.publish.informea.treaties import country_profile_records, treaty_records
 from kg.settings import Settings
 from kg.stores.base import GraphStore
-
-
-class FeedUnavailable(RuntimeError):
-    """No snapshot manifest next to the store: the feed's timestamps need one."""
 
 
 @dataclass(frozen=True)
@@ -41,13 +37,6 @@ class Feed:
 
     def records(self, entity_set: str) -> list[Record]:
         return self.sets[entity_set]
-
-
-def read_manifest(settings: Settings) -> Manifest:
-    """The build's manifest; :class:`FeedUnavailable` if there is none."""
-    if not settings.snapshot_manifest.exists():
-        raise FeedUnavailable("no build snapshot (manifest.json): run `kg build` first")
-    return Manifest.read(settings.snapshot_dir)
 
 
 def collect(store: GraphStore, base_iri: str, tehran_id: str | None = None) -> FeedContent:
