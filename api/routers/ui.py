@@ -10,23 +10,20 @@ app from ``/vendor/yasgui/`` (no CDN). Its page is the template ``api/templates/
 its script and style are in ``api/static/editor/``; this router fills in the page's
 configuration (the endpoint path and the ontology's prefixes,
 :data:`kg.rdf.namespaces.PREFIXES`) and serves the competency questions of
-``queries/manifest.ttl`` (W3C test-manifest vocabulary) as named examples.
+``queries/manifest.ttl`` (:mod:`kg.query.catalogue`) as named examples.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
-from rdflib import RDFS, Graph, Namespace
-from rdflib.collection import Collection
 
 from api.deps import AppSettings
 from api.templates.environment import render
+from kg.query.catalogue import read_catalogue
 from kg.rdf.namespaces import PREFIXES
 
 #: The pages at the root of the site (no prefix: see above).
@@ -36,9 +33,6 @@ api_router = APIRouter(prefix="/api", tags=["ui"])
 
 VIZ_DIR = Path(__file__).parents[1] / "static" / "viz"
 
-MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
-QT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
-
 
 class Example(BaseModel):
     """One competency question of the catalogue."""
@@ -46,41 +40,6 @@ class Example(BaseModel):
     name: str = Field(description="The entry's name, e.g. `01-headline-indicators-…`.")
     question: str = Field(description="The question the query answers, in plain words.")
     query: str = Field(description="The SPARQL text of `queries/<name>.rq`.")
-
-
-def _path(uri: str) -> Path:
-    """A ``file:`` URI (as rdflib resolves the manifest's relative IRIs) as a path."""
-    return Path(unquote(urlparse(uri).path))
-
-
-@lru_cache(maxsize=4)
-def load_examples(queries_dir: Path) -> tuple[Example, ...]:
-    """The catalogue of ``queries_dir/manifest.ttl`` in the manifest's order
-    (``mf:entries``), each with its question (``rdfs:comment``) and query text.
-
-    >>> from kg.settings import Settings
-    >>> examples = load_examples(Settings().queries_dir)
-    >>> examples[0].name, examples[0].query.startswith("# Question:")
-    ('01-headline-indicators-for-central-asia-centre', True)
-    """
-    manifest_file = queries_dir / "manifest.ttl"
-    manifest = Graph().parse(manifest_file, format="turtle")
-    head = next(manifest.objects(None, MF.entries))
-    examples = []
-    for entry in Collection(manifest, head):
-        action = manifest.value(entry, MF.action)
-        query_uri = manifest.value(action, QT.query) if action is not None else None
-        if query_uri is None:
-            continue
-        text = _path(str(query_uri)).read_text(encoding="utf-8")
-        examples.append(
-            Example(
-                name=str(manifest.value(entry, MF.name)),
-                question=str(manifest.value(entry, RDFS.comment) or ""),
-                query=text,
-            )
-        )
-    return tuple(examples)
 
 
 @router.get(
@@ -121,4 +80,7 @@ def viz() -> FileResponse:
     response_model=list[Example],
 )
 def examples(settings: AppSettings) -> list[Example]:
-    return list(load_examples(settings.queries_dir))
+    return [
+        Example(name=entry.name, question=entry.question, query=entry.query)
+        for entry in read_catalogue(settings.queries_dir)
+    ]

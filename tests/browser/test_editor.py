@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from api.routers.ui import load_examples
 from api.templates.filters import entity_href
 from kg.publish.entity import describe, neighbourhood
+from kg.query.catalogue import read_catalogue
 from tests.support import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
@@ -44,7 +44,7 @@ def test_editor_runs_a_catalogue_example_offline(
     page.wait_for_selector("body[data-ready='true']", timeout=TIMEOUT_MS)
 
     # The whole catalogue is offered, in the manifest's order, with its questions.
-    examples = load_examples(QUERIES)
+    examples = read_catalogue(QUERIES)
     buttons = page.locator("#example-list button.example")
     buttons.first.wait_for(timeout=TIMEOUT_MS)
     assert buttons.count() == len(examples) == 24

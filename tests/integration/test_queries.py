@@ -9,26 +9,19 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Graph, Namespace
 
+from kg.query.catalogue import read_catalogue
 from tests.support import PROJECT_ROOT
 
-MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
-QT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
 QUERIES = PROJECT_ROOT / "queries"
 
 
 def _entries() -> list[tuple[str, Path, Path]]:
-    manifest = Graph().parse(QUERIES / "manifest.ttl")
-    out = []
-    for entry in manifest.subjects(MF.action, None):
-        action = manifest.value(entry, MF.action)
-        query = manifest.value(action, QT.query)
-        result = manifest.value(entry, MF.result)
-        out.append(
-            (str(manifest.value(entry, MF.name)), Path(str(query)[7:]), Path(str(result)[7:]))
-        )
-    return sorted(out)
+    return sorted(
+        (e.name, e.query_file, e.result_file)
+        for e in read_catalogue(QUERIES)
+        if e.result_file is not None
+    )
 
 
 ENTRIES = _entries()

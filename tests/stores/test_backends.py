@@ -19,11 +19,11 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 from pydantic import SecretStr
-from rdflib import Graph, Namespace
 
 from kg.build.snapshot import Manifest
 from kg.graph import contribution
 from kg.graph.projection import GraphProjection
+from kg.query.catalogue import read_catalogue
 from kg.query.results import write_results
 from kg.settings import Settings
 from kg.stores import (
@@ -39,8 +39,6 @@ from kg.stores import (
 )
 from tests.support import PROJECT_ROOT, live_server
 
-MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
-QT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
 QUERIES = PROJECT_ROOT / "queries"
 ID = "https://w3id.org/mea-kg/id/"
 WORKPLAN = ID + "workplan/iucn-ca-tsc-workplan-2025-2026"
@@ -54,15 +52,11 @@ BACKENDS = [
 
 
 def _catalogue() -> list[tuple[str, Path, Path]]:
-    manifest = Graph().parse(QUERIES / "manifest.ttl")
-    out = []
-    for entry in manifest.subjects(MF.action, None):
-        action = manifest.value(entry, MF.action)
-        query, result = manifest.value(action, QT.query), manifest.value(entry, MF.result)
-        out.append(
-            (str(manifest.value(entry, MF.name)), Path(str(query)[7:]), Path(str(result)[7:]))
-        )
-    return sorted(out)
+    return sorted(
+        (e.name, e.query_file, e.result_file)
+        for e in read_catalogue(QUERIES)
+        if e.result_file is not None
+    )
 
 
 CATALOGUE = _catalogue()

@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
-from rdflib import Graph, Namespace
 
+from kg.query.catalogue import read_catalogue
 from tests.support import PROJECT_ROOT
 from tests.virtuoso.conftest import Loaded
 from tests.virtuoso.server import Virtuoso
@@ -27,8 +27,6 @@ from tests.virtuoso.server import Virtuoso
 pytestmark = pytest.mark.virtuoso
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
-MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
-QT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
 QUERIES = PROJECT_ROOT / "queries"
 #: Catalogue queries Virtuoso 7.2.5 cannot answer, and why (each checked by hand). Empty:
 #: query 21 used to start a UNION with a branch that is only an inline VALUES block, which
@@ -38,15 +36,11 @@ DIALECT_GAPS: dict[str, str] = {}
 
 
 def catalogue() -> list[tuple[str, Path, Path]]:
-    """(name, query file, expected CSV file) of every entry of ``queries/manifest.ttl``."""
-    manifest = Graph().parse(QUERIES / "manifest.ttl")
-    entries = []
-    for entry in manifest.subjects(MF.action, None):
-        action = manifest.value(entry, MF.action)
-        query = Path(str(manifest.value(action, QT.query)).removeprefix("file://"))
-        result = Path(str(manifest.value(entry, MF.result)).removeprefix("file://"))
-        entries.append((str(manifest.value(entry, MF.name)), query, result))
-    return sorted(entries)
+    return sorted(
+        (e.name, e.query_file, e.result_file)
+        for e in read_catalogue(QUERIES)
+        if e.result_file is not None
+    )
 
 
 ENTRIES = catalogue()
