@@ -1,6 +1,10 @@
 """The ``kg`` command, one module per command group.
 
-- :mod:`kg.cli.main` — the parser, ``build``, ``validate``, ``query`` and ``serve``;
+- :mod:`kg.cli.main` — the parser, made of the command groups, and its one way of failing;
+- :mod:`kg.cli.exits` — exit codes and the one line on stderr;
+- :mod:`kg.cli.build` — ``build`` and ``validate``;
+- :mod:`kg.cli.query` — ``query``;
+- :mod:`kg.cli.serve` — ``serve``;
 - :mod:`kg.cli.graph` — the traversals and graph exports;
 - :mod:`kg.cli.export` — the InforMEA feed and the RDF dump;
 - :mod:`kg.cli.bench` — ``kg bench``.

@@ -7,9 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from kg.cli.exits import EXIT_OK
 from kg.settings import Settings
-
-EXIT_OK = 0
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:

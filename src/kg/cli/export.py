@@ -14,13 +14,8 @@ import json
 import sys
 from pathlib import Path
 
+from kg.cli.exits import EXIT_OK, EXIT_USAGE, err
 from kg.settings import Settings
-
-EXIT_OK, EXIT_USAGE = 0, 2
-
-
-def _err(message: str) -> None:
-    print(f"kg: {message}", file=sys.stderr)
 
 
 def cmd_export_informea(args: argparse.Namespace, settings: Settings) -> int:
@@ -32,8 +27,8 @@ def cmd_export_informea(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings)
     try:
         feed = compute_feed(store, settings)
-    except SnapshotMissing as err:
-        _err(str(err))
+    except SnapshotMissing as error:
+        err(str(error))
         return EXIT_USAGE
     directory: Path = args.directory
     directory.mkdir(parents=True, exist_ok=True)
@@ -67,8 +62,8 @@ def cmd_export_rdf(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings)
     try:
         data = export_rdf(store, settings, args.format)
-    except (SnapshotMissing, UnwritableGraph) as err:
-        _err(str(err))
+    except (SnapshotMissing, UnwritableGraph) as error:
+        err(str(error))
         return EXIT_USAGE
     if args.output is None:
         sys.stdout.buffer.write(data)

@@ -15,15 +15,11 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from kg.cli.exits import EXIT_OK, EXIT_USAGE, err
 from kg.query.table import text_table
 from kg.settings import Settings
 
-EXIT_OK, EXIT_USAGE = 0, 2
 MAX_CELL = 70
-
-
-def _err(message: str) -> None:
-    print(f"kg: {message}", file=sys.stderr)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -43,12 +39,12 @@ def _run(
     graph = load_projection(settings)
     try:
         result = answer(graph)
-    except AmbiguousEntity as err:
-        shown = "; ".join(f"{c.label} <{c.iri}>" for c in err.candidates)
-        _err(f"{err}: {shown}")
+    except AmbiguousEntity as error:
+        shown = "; ".join(f"{c.label} <{c.iri}>" for c in error.candidates)
+        err(f"{error}: {shown}")
         return EXIT_USAGE
-    except TraversalError as err:
-        _err(str(err))
+    except TraversalError as error:
+        err(str(error))
         return EXIT_USAGE
     if args.format == "json":
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
@@ -317,8 +313,8 @@ def cmd_graph_export(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         exporter_for(args.format)
-    except ExportError as err:
-        _err(str(err))
+    except ExportError as error:
+        err(str(error))
         return EXIT_USAGE
     graph = load_projection(settings)
     try:
@@ -331,11 +327,11 @@ def cmd_graph_export(args: argparse.Namespace, settings: Settings) -> int:
             max_hops=args.max,
             convention=args.convention,
         )
-    except AmbiguousEntity as err:
-        _err(f"{err}: " + "; ".join(f"{c.label} <{c.iri}>" for c in err.candidates))
+    except AmbiguousEntity as error:
+        err(f"{error}: " + "; ".join(f"{c.label} <{c.iri}>" for c in error.candidates))
         return EXIT_USAGE
-    except TraversalError as err:
-        _err(str(err))
+    except TraversalError as error:
+        err(str(error))
         return EXIT_USAGE
     data = export(graph, args.format, nodes=nodes, inferred=args.inferred)
     if args.output in (None, "-"):
