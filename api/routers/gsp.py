@@ -18,11 +18,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from api.bodies import read_body
 from api.deps import Service, WriteAccess, WriteGate
 from api.errors import PROTOCOL, ApiError, error_responses
 from api.negotiation import body_media_type, rdf_response
 from api.routing import route_per_method
 from kg.rdf.formats import GRAPH_TYPES, UPLOAD_SYNTAXES
+from kg.rdf.upload import UploadRefused, read_upload
 from kg.stores.base import GraphStore
 
 router = APIRouter(prefix="/gsp", tags=["graph store"])
@@ -75,10 +77,7 @@ def _parse_body(media: str, body: bytes, graph: Target) -> list[ox.Quad]:
     if rdf_format is None:
         raise LookupError(media)
     base = graph.value if isinstance(graph, ox.NamedNode) else None
-    return [
-        ox.Quad(q.subject, q.predicate, q.object, graph)
-        for q in ox.parse(body, format=rdf_format, base_iri=base)
-    ]
+    return read_upload(body, rdf_format, base_iri=base, to_graph=graph)
 
 
 def _multipart(content_type: str, body: bytes, graph: Target) -> list[ox.Quad]:
@@ -98,11 +97,12 @@ def _multipart(content_type: str, body: bytes, graph: Target) -> list[ox.Quad]:
     return quads
 
 
-async def _read_upload(request: Request, graph: Target) -> list[ox.Quad]:
-    """The request body's quads, placed in ``graph``; :class:`ApiError` 415 or 400 when the
-    body is not RDF in a syntax this store reads."""
+async def _read_upload(request: Request, service: Service, graph: Target) -> list[ox.Quad]:
+    """The request body's quads, placed in ``graph``; :class:`ApiError` 413 past
+    ``KG_MAX_UPLOAD_BYTES``, 415 or 400 when the body is not RDF in a syntax this store reads
+    or is refused (:mod:`kg.rdf.upload`: DTDs, deep blank-node nesting)."""
     media, _ = body_media_type(request)
-    body = await request.body()
+    body = await read_body(request, service.settings.max_upload_bytes, what="The upload")
     try:
         # Parsed in a thread: a big or deeply nested upload must not hold up other requests.
         if media == "multipart/form-data":
@@ -112,6 +112,8 @@ async def _read_upload(request: Request, graph: Target) -> list[ox.Quad]:
     except LookupError as err:
         offered = ", ".join(UPLOAD_TYPES)
         raise ApiError(415, "unsupported_media_type", f"Send one of: {offered}") from err
+    except UploadRefused as err:
+        raise ApiError(400, "refused_upload", f"The upload is refused: {err}") from err
     except (SyntaxError, ValueError) as err:
         message = str(err).splitlines()[0][:300] if str(err) else type(err).__name__
         raise ApiError(400, "bad_rdf", f"The body is not valid RDF: {message}") from err
@@ -152,7 +154,7 @@ async def _handle(
 
         await run_in_threadpool(service.write, drop)
         return Response(status_code=204)
-    upload = await _read_upload(request, graph)
+    upload = await _read_upload(request, service, graph)
     existed = _exists(service.store, graph)
 
     def put(store: GraphStore) -> None:
@@ -171,7 +173,7 @@ async def _create(request: Request, service: Service, write: WriteGate) -> Respo
     write.require()
     location = str(request.url_for("gsp_direct", path=f"graphs/{uuid.uuid4().hex}"))
     graph = ox.NamedNode(location)
-    upload = await _read_upload(request, graph)
+    upload = await _read_upload(request, service, graph)
 
     def create(store: GraphStore) -> None:
         store.add_graph(graph)
@@ -187,11 +189,13 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     **error_responses(
         PROTOCOL,
         {
-            400: "No graph named, or a body that is not RDF (nothing was written)",
+            400: "No graph named, a body that is not RDF, or an upload refused (a DTD in "
+            "RDF/XML, blank nodes nested too deep): nothing was written",
             401: "A write without a valid bearer token",
             403: "Writes are disabled on this endpoint",
             404: "No such graph",
             406: "No RDF syntax the client accepts can carry the graph",
+            413: "An upload past KG_MAX_UPLOAD_BYTES (nothing was written)",
             415: "Unsupported body media type",
         },
     ),

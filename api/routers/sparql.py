@@ -24,6 +24,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import NoMatchFound
 
+from api.bodies import read_body, too_large
 from api.deps import Service, WriteAccess, WriteGate
 from api.errors import PROTOCOL, ApiError, error_responses
 from api.negotiation import body_media_type, rdf_response
@@ -45,10 +46,6 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_ROWS_HEADER = "X-SPARQL-MaxRows"
 #: Texts longer than this are scanned by the guard in a thread, not on the event loop.
 SCAN_ON_LOOP_CHARS = 16 * 1024
-
-
-class TooLong(ValueError):
-    """A query or update text past ``KG_MAX_QUERY_BYTES`` (answered with 413)."""
 
 
 RESPONSES = error_responses(
@@ -86,20 +83,11 @@ PROTOCOL_PARAMETERS = [
 ]
 
 
-def _check_length(service: Service, size: int) -> None:
-    limit = service.settings.max_query_bytes
-    if size > limit:
-        raise TooLong(f"The request is {size:,} bytes; this endpoint takes at most {limit:,}")
-
-
 async def _body_text(request: Request, service: Service, charset: str | None) -> str:
     if charset not in (None, "utf-8", "utf8"):
         raise UnicodeError(f"the request body must be UTF-8, not {charset}")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit():  # refuse before reading a body we would not take
-        _check_length(service, int(declared))
-    raw = await request.body()
-    _check_length(service, len(raw))
+    limit = service.settings.max_query_bytes
+    raw = await read_body(request, limit, what="The request", kind="too_long")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -266,10 +254,9 @@ async def sparql_get(request: Request, service: Service) -> Response:
         raise ApiError(400, "bad_request", str(err)) from err
     if text is None:
         return _description(request, service)
-    try:
-        _check_length(service, len(text.encode()))
-    except TooLong as err:
-        raise ApiError(413, "too_long", str(err)) from err
+    size, limit = len(text.encode()), service.settings.max_query_bytes
+    if size > limit:
+        raise too_large("The request", size, limit, kind="too_long")
     return await _answer_query(request, service, text, params)
 
 
@@ -316,8 +303,6 @@ async def sparql_post(request: Request, service: Service, write: WriteAccess) ->
             return await _answer_update(request, service, write, text, params)
     except UnicodeError as err:
         raise ApiError(400, "bad_encoding", str(err)) from err
-    except TooLong as err:
-        raise ApiError(413, "too_long", str(err)) from err
     except ValueError as err:
         raise ApiError(400, "bad_request", str(err)) from err
     if not media:

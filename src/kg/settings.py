@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     max_rows: int = 10_000
     #: Longest query or update text accepted, in bytes (UTF-8); longer ones get 413.
     max_query_bytes: int = 1_048_576
+    #: Largest RDF upload accepted (Graph Store writes, ``POST /validate``), in bytes; counted
+    #: while the body is read, so a larger one (chunked or not) is a 413 without being
+    #: buffered. 16 MiB: about 150,000 triples of N-Triples.
+    max_upload_bytes: int = 16 * 2**20
     #: Put each query's triple patterns in join order, smallest match count first, before
     #: Oxigraph runs it (:mod:`kg.sparql.join_order`); off runs every query exactly as written.
     join_order: bool = True

@@ -25,15 +25,19 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import pyoxigraph as ox
+from rdflib import Graph
 
 from kg.graph.projection import GraphProjection, load_projection
 from kg.publish.dump import description_only, export_rdf, exported_quads
 from kg.publish.informea.feed import Feed, compute_feed
 from kg.query.describe import graph_counts
+from kg.rdf.namespaces import graph_iri
 from kg.serve.pool import QueryPool
 from kg.serve.trial_update import trial_update
 from kg.serve.views import DerivedViews
 from kg.settings import Settings
+from kg.shacl.sources import SourceValidator
+from kg.shacl.validate import load_shapes
 from kg.stores import GraphStore, StoreError, open_store
 from kg.stores.oxigraph import mark_changed
 
@@ -186,7 +190,32 @@ class GraphService:
             ),
         )
 
+    def source_validator(self) -> SourceValidator:
+        """A validator of sources as the build validates them, against the reference graphs
+        and the ontology as they are now in the store (kept)."""
+        return self.views.get("source-validator", self._make_source_validator)
+
+    def _make_source_validator(self) -> SourceValidator:
+        base = self.settings.base_iri
+        reference = graph_iri(base, "reference/")
+        context = Graph()
+        for name in sorted(self.graph_names):
+            if name.startswith(reference):
+                context += _rdflib_graph(self.store, name)
+        return SourceValidator(
+            shapes=load_shapes(self.settings.shapes_dir),
+            ontology=_rdflib_graph(self.store, graph_iri(base, "ontology")),
+            context=context,
+        )
+
     def close(self) -> None:
         self.pool.close()
         if self._checkpoints and self._generations_dir.exists():
             shutil.rmtree(self._generations_dir, ignore_errors=True)
+
+
+def _rdflib_graph(store: GraphStore, name: str) -> Graph:
+    """The named graph ``name`` of ``store`` as an rdflib graph."""
+    triples = (q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(name)))
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return Graph().parse(data=data or b"", format="nt")

@@ -27,6 +27,8 @@ each source replaces the one before it.
 
 from __future__ import annotations
 
+import threading
+
 import pyoxigraph as ox
 from rdflib import RDFS, Graph
 
@@ -72,11 +74,18 @@ class SourceValidator:
                 hierarchy.add(triple)
         _load(self._store, hierarchy, _HIERARCHY)
         self._compiled: CompiledShapes | None = None
+        # One store, each source loaded in turn: one validation at a time (the server runs
+        # them in threads).
+        self._lock = threading.Lock()
 
     def validate(self, data: Graph) -> ValidationReport:
         """The report on ``data`` (a graph, or a dataset whose graphs are validated as one):
         findings on its own subjects only."""
         data = union_of(data)
+        with self._lock:
+            return self._validate(data)
+
+    def _validate(self, data: Graph) -> ValidationReport:
         self._store.clear_graph(_DATA)
         _load(self._store, data, _DATA)
         compiled = self._compiled

@@ -1,0 +1,254 @@
+"""Uploads on a live server on loopback (issue 14's input defences and ``POST /validate``):
+hostile bodies are refused with a 4xx that says why, the server keeps answering, and the
+graph is exactly as it was.
+
+Each defence failed before its fix: the 684-byte RDF/XML entity bomb aborted the server
+process; uploads had no size cap (a chunked body was read whole first); blank nodes nested
+400 deep were stored, and the entity page's JSON-LD then failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from kg.shacl.validate import load_shapes, validate
+from tests.support import PROJECT_ROOT, live_server
+
+TOKEN = "s3cret"
+AUTH = {"authorization": f"Bearer {TOKEN}"}
+LIMIT = 1 << 20  # KG_MAX_UPLOAD_BYTES of the server under test
+UPLOADS = "https://example.org/uploads/1"
+COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+#: Eight levels of entities, each ten of the one before: 10^8 copies of "lol" once expanded.
+BOMB = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
+    + b"".join(
+        f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n'.encode()
+        for i in range(1, 9)
+    )
+    + b']>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+    b'xmlns:e="http://example.org/"><rdf:Description rdf:about="http://example.org/x">'
+    b"<e:p>&lol8;</e:p></rdf:Description></rdf:RDF>"
+)
+
+
+@pytest.fixture(scope="module")
+def server(built: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A writable server on a copy of the seed build, uploads capped at 1 MiB."""
+    root = Path(tmp_path_factory.mktemp("uploads"))
+    shutil.copytree(built.settings.store, root / "store")
+    env = {
+        "KG_STORE": str(root / "store"),
+        "KG_WRITE_TOKEN": TOKEN,
+        "KG_MAX_UPLOAD_BYTES": str(LIMIT),
+    }
+    with live_server(env) as base:
+        yield base
+
+
+def live_checksum(base: str) -> str:
+    """sha256 of the live graph's sorted N-Quads (every named graph)."""
+    r = httpx.post(
+        f"{base}/sparql",
+        content=b"CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+        headers={"content-type": "application/sparql-query", "accept": "application/n-triples"},
+        timeout=60,
+    )
+    assert r.status_code == 200
+    return hashlib.sha256(b"\n".join(sorted(r.content.splitlines()))).hexdigest()
+
+
+def answers_quickly(base: str) -> bool:
+    started = time.monotonic()
+    r = httpx.get(f"{base}/sparql", params={"query": "ASK {}"}, timeout=10)
+    return r.status_code == 200 and time.monotonic() - started < 5
+
+
+def assert_refused(r: httpx.Response, status: int, words: str) -> None:
+    assert r.status_code == status, r.text
+    assert words in r.text, r.text
+    for leak in ("Traceback", ".py", "/work"):
+        assert leak not in r.text
+
+
+# ------------------------------------------------------------------ entity bombs
+
+
+def test_an_entity_bomb_is_refused_and_the_server_answers_on(server: str) -> None:
+    assert len(BOMB) < 1000
+    before = live_checksum(server)
+    started = time.monotonic()
+    r = httpx.put(
+        f"{server}/gsp",
+        params={"graph": UPLOADS},
+        content=BOMB,
+        headers={**AUTH, "content-type": "application/rdf+xml"},
+        timeout=30,
+    )
+    assert_refused(r, 400, "DTD")
+    assert time.monotonic() - started < 1
+    assert answers_quickly(server)
+    assert live_checksum(server) == before
+
+
+def test_an_entity_bomb_sent_for_validation_is_refused(server: str) -> None:
+    r = httpx.post(
+        f"{server}/validate",
+        content=BOMB,
+        headers={"content-type": "application/rdf+xml"},
+        timeout=30,
+    )
+    assert_refused(r, 400, "DTD")
+    assert answers_quickly(server)
+
+
+# ------------------------------------------------------------------ size
+
+
+def test_an_upload_past_the_cap_is_a_413_with_or_without_a_length(server: str) -> None:
+    before = live_checksum(server)
+    line = b"<urn:x:s> <urn:x:p> " + b'"' + b"x" * 200 + b'" .\n'
+    big = line * (2 * LIMIT // len(line))
+    r = httpx.put(
+        f"{server}/gsp",
+        params={"graph": UPLOADS},
+        content=big,
+        headers={**AUTH, "content-type": "application/n-triples"},
+        timeout=30,
+    )
+    assert_refused(r, 413, "at most 1,048,576")
+
+    def chunked() -> Iterator[bytes]:  # no Content-Length: counted while read
+        for _ in range(4):
+            yield big
+
+    try:
+        r = httpx.put(
+            f"{server}/gsp",
+            params={"graph": UPLOADS},
+            content=chunked(),
+            headers={**AUTH, "content-type": "application/n-triples"},
+            timeout=30,
+        )
+        assert_refused(r, 413, "more than")
+    except httpx.WriteError:
+        pass  # the server answered 413 and closed while the client was still sending
+    assert answers_quickly(server)
+    assert live_checksum(server) == before
+
+
+# ------------------------------------------------------------------ nesting
+
+
+def test_blank_nodes_nested_too_deep_are_refused(server: str) -> None:
+    before = live_checksum(server)
+    deep = b"<urn:x:a> <urn:x:p> " + b"[ <urn:x:p> " * 400 + b"1" + b" ]" * 400 + b" ."
+    r = httpx.put(
+        f"{server}/gsp",
+        params={"graph": UPLOADS},
+        content=deep,
+        headers={**AUTH, "content-type": "text/turtle"},
+        timeout=30,
+    )
+    assert_refused(r, 400, "nested 400 levels deep")
+    assert live_checksum(server) == before
+    shallow = b"<urn:x:a> <urn:x:p> [ <urn:x:p> [ <urn:x:p> 1 ] ] ."
+    r = httpx.put(
+        f"{server}/gsp",
+        params={"graph": UPLOADS},
+        content=shallow,
+        headers={**AUTH, "content-type": "text/turtle"},
+        timeout=30,
+    )
+    assert r.status_code in (201, 204), r.text
+
+
+# ------------------------------------------------------------------ POST /validate
+
+
+def test_validate_reports_what_to_fix_as_pyshacl_does(server: str, built: Any) -> None:
+    """A decision code in the wrong format: the report kg validate gives, nothing written."""
+    path = PROJECT_ROOT / "tests" / "data" / "cli" / "bad-decision-code.ttl"
+    before = live_checksum(server)
+    r = httpx.post(
+        f"{server}/validate",
+        content=path.read_bytes(),
+        headers={"content-type": "text/turtle", "accept": "application/json"},
+        timeout=60,
+    )
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["conforms"] is False and report["violations"] >= 1
+    from rdflib import Graph
+
+    from kg.build.inputs import load_inputs
+
+    inputs = load_inputs(built.settings)
+    expected = validate(
+        Graph().parse(path),
+        shapes=load_shapes(),
+        ontology=inputs.ontology,
+        context=inputs.reference_union(),
+    )
+    assert sorted((f["focus"], f["severity"], f["message"]) for f in report["findings"]) == sorted(
+        (f.focus, f.severity, f.message) for f in expected.findings
+    )
+    assert live_checksum(server) == before
+
+
+def test_validate_answers_a_conforming_seed_source_in_every_report_syntax(server: str) -> None:
+    seed = (PROJECT_ROOT / "data" / "sources" / "tehran-pow-2009-2010.ttl").read_bytes()
+    turtle = {"content-type": "text/turtle"}
+    as_json = httpx.post(f"{server}/validate", content=seed, headers=turtle, timeout=60)
+    assert as_json.status_code == 200 and as_json.json()["conforms"] is True
+    as_turtle = httpx.post(
+        f"{server}/validate", content=seed, headers={**turtle, "accept": "text/turtle"}, timeout=60
+    )
+    assert as_turtle.headers["content-type"].startswith("text/turtle")
+    assert "sh:ValidationReport" in as_turtle.text
+    as_html = httpx.post(
+        f"{server}/validate", content=seed, headers={**turtle, "accept": "text/html"}, timeout=60
+    )
+    assert as_html.headers["content-type"].startswith("text/html")
+    assert "Conforms: yes" in as_html.text
+
+
+def test_validate_escapes_what_the_document_says_in_its_html_report(server: str) -> None:
+    hostile = (
+        b"@prefix mea: <https://w3id.org/mea-kg/ontology#> .\n"
+        b"<https://w3id.org/mea-kg/id/decision/x> a mea:Decision ;\n"
+        b"  mea:underAgreement <https://w3id.org/mea-kg/id/agreement/basel> ;\n"
+        b'  mea:decisionCode "<script>alert(1)</script>" .'
+    )
+    r = httpx.post(
+        f"{server}/validate",
+        content=hostile,
+        headers={"content-type": "text/turtle", "accept": "text/html"},
+        timeout=60,
+    )
+    assert r.status_code == 200
+    assert "<script>alert(1)" not in r.text and "&lt;script&gt;" in r.text
+
+
+def test_validate_refuses_what_it_cannot_read(server: str) -> None:
+    r = httpx.post(f"{server}/validate", content=b"a,b\n1,2", headers={"content-type": "text/csv"})
+    assert_refused(r, 415, "text/turtle")
+    r = httpx.post(
+        f"{server}/validate", content=b"<urn:a> <urn:b> .", headers={"content-type": "text/turtle"}
+    )
+    assert_refused(r, 400, "not valid RDF")
+    r = httpx.post(
+        f"{server}/validate",
+        content=b"<urn:a> <urn:b> <urn:c> .",
+        headers={"content-type": "text/turtle", "accept": "image/png"},
+    )
+    assert_refused(r, 406, "application/json")
