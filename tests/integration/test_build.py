@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from kg.build.pipeline import build
@@ -66,6 +69,34 @@ def _copy_project_data(tmp_path: Path, *, sources: tuple[str, ...]) -> Path:
         if path.stem not in sources:
             path.unlink()
     return data
+
+
+def test_a_strict_build_that_rejects_a_source_replaces_nothing(tmp_path: Path) -> None:
+    """``kg build --strict`` used to exit 1 after it had replaced the snapshot and the store
+    with a graph that left the rejected source out."""
+    data = _copy_project_data(tmp_path, sources=("tehran-pow-2009-2010",))
+    settings = Settings(store=tmp_path / "store", snapshot_dir=tmp_path / "snap", data_dir=data)
+    build(settings)
+    snapshot = settings.snapshot_nquads.read_bytes()
+    served = sorted(str(q) for q in open_store(settings).quads_for_pattern(None, None, None))
+    source = data / "sources" / "tehran-pow-2009-2010.ttl"
+    source.write_text(  # an activity that ends before it starts: a violation
+        source.read_text() + "\n<https://w3id.org/mea-kg/id/activity/tehran-pow-2009-2010-1> "
+        "<https://w3id.org/mea-kg/ontology#endDate> "
+        '"2001-01-01"^^<http://www.w3.org/2001/XMLSchema#date> .\n'
+    )
+    env = {**os.environ, "KG_STORE": str(settings.store), "KG_SNAPSHOT_DIR": str(tmp_path / "snap")}
+    run = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "build", "--strict", "--quiet"],
+        capture_output=True, text=True, timeout=300,
+        env={**env, "KG_DATA_DIR": str(data)},
+    )  # fmt: skip
+    assert run.returncode == 1, run.stderr
+    assert "REJECTED" in run.stderr and "as they were" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert settings.snapshot_nquads.read_bytes() == snapshot
+    after = sorted(str(q) for q in open_store(settings).quads_for_pattern(None, None, None))
+    assert after == served
 
 
 def test_a_failing_source_is_left_out_and_the_rest_still_builds(tmp_path: Path) -> None:

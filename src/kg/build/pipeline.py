@@ -57,8 +57,23 @@ class BuildResult:
     graphs: dict[str, Graph]
 
 
-def build(settings: Settings, progress: Progress = lambda _msg: None) -> BuildResult:
-    """Run the whole build and load the store; returns the manifest and per-source reports."""
+class BuildRejected(Exception):
+    """A strict build with a rejected source: nothing was written, what is served stays."""
+
+    def __init__(self, reports: dict[str, ValidationReport], rejected: dict[str, str]) -> None:
+        super().__init__(f"{len(rejected)} source(s) rejected; nothing was replaced")
+        self.reports = reports
+        self.rejected = rejected
+
+
+def build(
+    settings: Settings, progress: Progress = lambda _msg: None, *, strict: bool = False
+) -> BuildResult:
+    """Run the whole build and load the store; returns the manifest and per-source reports.
+
+    A source that fails validation is left out and the rest builds; with ``strict``, any
+    rejected source stops the build before the snapshot and the store are touched
+    (:class:`BuildRejected`), so a rejected build never replaces what is served."""
     started = time.perf_counter()
     base = settings.base_iri
 
@@ -82,6 +97,8 @@ def build(settings: Settings, progress: Progress = lambda _msg: None) -> BuildRe
             accepted[name] = graph
         else:
             rejected[name] = f"{len(report.violations())} SHACL violation(s)"
+    if strict and rejected:
+        raise BuildRejected(reports, rejected)
 
     step(3, "reconciling indicator claims with the GBF monitoring framework")
     data_union = Graph()

@@ -10,28 +10,40 @@ from rdflib import Graph
 
 from kg.cli.exits import EXIT_INVALID, EXIT_OK
 from kg.settings import Settings
+from kg.shacl.validate import ValidationReport
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    from kg.build.pipeline import build
+    from kg.build.pipeline import BuildRejected, build
 
     def progress(message: str) -> None:
         if not args.quiet:
             print(message, file=sys.stderr, flush=True)
 
-    result = build(settings, progress=progress)
+    try:
+        result = build(settings, progress=progress, strict=args.strict)
+    except BuildRejected as rejected:
+        _report_rejected(rejected.reports, rejected.rejected)
+        print(
+            f"kg: --strict: {rejected}; {settings.snapshot_dir} and the store are as they were",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
     manifest = result.manifest
     print(f"built {manifest.triples} triples in {len(manifest.graphs)} named graphs")
     print(f"snapshot sha256 {manifest.sha256}  ({settings.snapshot_dir})")
-    for name, report in result.reports.items():
+    _report_rejected(result.reports, result.rejected)
+    return EXIT_OK
+
+
+def _report_rejected(reports: dict[str, ValidationReport], rejected: dict[str, str]) -> None:
+    """Each rejected source on stderr, with its report when it was read."""
+    for name, report in reports.items():
         if not report.conforms:
             print(f"\nREJECTED {name}:\n{report.to_text()}", file=sys.stderr)
-    for name, reason in result.rejected.items():
-        if name not in result.reports:
+    for name, reason in rejected.items():
+        if name not in reports:
             print(f"REJECTED {name}: {reason}", file=sys.stderr)
-    if result.rejected and args.strict:
-        return EXIT_INVALID
-    return EXIT_OK
 
 
 def _context(settings: Settings) -> Graph:
