@@ -27,6 +27,15 @@ def free_port() -> int:
 @contextmanager
 def live_server(env: dict[str, str], *, startup: float = 30.0) -> Iterator[str]:
     """Run ``kg serve`` on 127.0.0.1 with ``env`` added; yield its base URL."""
+    with live_server_process(env, startup=startup) as (base, _process):
+        yield base
+
+
+@contextmanager
+def live_server_process(
+    env: dict[str, str], *, startup: float = 30.0
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """:func:`live_server`, yielding the server's process too (for tests that kill it)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "kg.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -46,7 +55,7 @@ def live_server(env: dict[str, str], *, startup: float = 30.0) -> Iterator[str]:
                     stderr = process.stderr.read().decode() if process.stderr else ""
                     raise RuntimeError(f"kg serve did not start: {stderr[-2000:]}") from None
                 time.sleep(0.1)
-        yield base
+        yield base, process
     finally:
         process.terminate()
         try:

@@ -26,6 +26,7 @@ from api.routing import route_per_method
 from kg.rdf.formats import GRAPH_TYPES, UPLOAD_SYNTAXES
 from kg.rdf.upload import UploadRefused, read_upload
 from kg.stores.base import GraphStore
+from kg.stores.writes import replace_graph
 
 router = APIRouter(prefix="/gsp", tags=["graph store"])
 
@@ -158,11 +159,12 @@ async def _handle(
     existed = _exists(service.store, graph)
 
     def put(store: GraphStore) -> None:
-        if method == "PUT":
-            store.clear_graph(graph)
+        if method == "PUT":  # one step: readers never see the graph half-replaced
+            replace_graph(store, graph, upload)
+            return
         if isinstance(graph, ox.NamedNode):
             store.add_graph(graph)
-        store.extend(upload)
+        store.extend(upload)  # one transaction
 
     await run_in_threadpool(service.write, put)
     return Response(status_code=204 if existed else 201)

@@ -9,8 +9,11 @@ process; uploads had no size cap (a chunked body was read whole first); blank no
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +23,7 @@ import httpx
 import pytest
 
 from kg.shacl.validate import load_shapes, validate
-from tests.support import PROJECT_ROOT, live_server
+from tests.support import PROJECT_ROOT, live_server, live_server_process
 
 TOKEN = "s3cret"
 AUTH = {"authorization": f"Bearer {TOKEN}"}
@@ -252,3 +255,98 @@ def test_validate_refuses_what_it_cannot_read(server: str) -> None:
         headers={"content-type": "text/turtle", "accept": "image/png"},
     )
     assert_refused(r, 406, "application/json")
+
+
+# ------------------------------------------------------------------ replacing a graph
+
+
+def _ntriples(tag: str, count: int) -> bytes:
+    return b"".join(f'<urn:x:s{i}> <urn:x:version> "{tag}" .\n'.encode() for i in range(count))
+
+
+def _graph_lines(base: str, graph: str) -> list[bytes]:
+    r = httpx.get(
+        f"{base}/gsp",
+        params={"graph": graph},
+        headers={"accept": "application/n-triples"},
+        timeout=60,
+    )
+    assert r.status_code == 200, r.text
+    return [line for line in r.content.splitlines() if line.strip()]
+
+
+def test_readers_see_a_graph_whole_while_it_is_replaced(server: str) -> None:
+    """Four readers while one writer replaces a graph again and again: every read is the old
+    graph or the new one. (Clearing, then adding, showed readers an empty graph.)"""
+    graph = "https://example.org/uploads/versions"
+    versions = {b"A": _ntriples("A", 20_000), b"B": _ntriples("B", 25_000)}
+    sizes = {b"A": 20_000, b"B": 25_000}
+    headers = {**AUTH, "content-type": "application/n-triples"}
+    r = httpx.put(f"{server}/gsp", params={"graph": graph}, content=versions[b"A"],
+                  headers=headers, timeout=60)  # fmt: skip
+    assert r.status_code in (201, 204), r.text
+    stop = time.monotonic() + 8
+    seen: list[tuple[int, set[bytes]]] = []
+    errors: list[str] = []
+
+    def read() -> None:
+        while time.monotonic() < stop:
+            lines = _graph_lines(server, graph)
+            tags = {line.rsplit(b'"', 2)[1] for line in lines}
+            seen.append((len(lines), tags))
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    for reader in readers:
+        reader.start()
+    writes = 0
+    while time.monotonic() < stop:
+        tag = b"B" if writes % 2 == 0 else b"A"
+        r = httpx.put(f"{server}/gsp", params={"graph": graph}, content=versions[tag],
+                      headers=headers, timeout=60)  # fmt: skip
+        if r.status_code != 204:
+            errors.append(r.text)
+        writes += 1
+    for reader in readers:
+        reader.join()
+    assert not errors and writes >= 2
+    assert len(seen) >= 8
+    mixed = [(n, tags) for n, tags in seen if len(tags) != 1 or n != sizes[next(iter(tags))]]
+    assert not mixed, mixed[:3]
+
+
+@pytest.mark.slow
+def test_a_server_killed_while_it_replaces_a_graph_keeps_the_old_one(
+    built: Any, tmp_path: Path
+) -> None:
+    """kill -9 during a big PUT, the moment a reader sees the graph empty (or after 4 s if
+    it never does): after a restart the graph is the old or the new, never empty. (The PUT
+    cleared the graph, then added the new triples: a kill between the two lost the graph.)"""
+    shutil.copytree(built.settings.store, tmp_path / "store")
+    env = {
+        "KG_STORE": str(tmp_path / "store"),
+        "KG_WRITE_TOKEN": TOKEN,
+        "KG_MAX_UPLOAD_BYTES": str(64 << 20),
+    }
+    graph = "https://example.org/uploads/big"
+    headers = {**AUTH, "content-type": "application/n-triples"}
+    with live_server_process(env) as (base, process):
+        r = httpx.put(f"{base}/gsp", params={"graph": graph},
+                      content=_ntriples("old", 1_000), headers=headers, timeout=60)  # fmt: skip
+        assert r.status_code in (201, 204), r.text
+
+        def put_big() -> None:
+            with contextlib.suppress(httpx.TransportError):  # killed under it
+                big = _ntriples("new", 200_000)
+                url = f"{base}/gsp"
+                httpx.put(url, params={"graph": graph}, content=big, headers=headers, timeout=120)
+
+        writer = threading.Thread(target=put_big)
+        writer.start()
+        deadline = time.monotonic() + 4
+        while time.monotonic() < deadline and len(_graph_lines(base, graph)) != 0:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        writer.join(timeout=130)
+    with live_server_process(env) as (base, _process):
+        assert len(_graph_lines(base, graph)) in (1_000, 200_000)
