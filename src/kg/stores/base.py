@@ -18,6 +18,7 @@ answer is truthy or not; a CONSTRUCT answer iterates ``ox.Triple``.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol, runtime_checkable
@@ -152,3 +153,28 @@ def is_boolean(results: object) -> bool:
 
 def is_triples(results: object) -> bool:
     return isinstance(results, ox.QueryTriples | Triples)
+
+
+def parse_load_input(
+    input: bytes | str | IO[bytes] | IO[str] | None,
+    format: ox.RdfFormat | None,
+    *,
+    path: str | Path | None,
+    base_iri: str | None,
+    to_graph: Any,
+) -> list[ox.Quad]:
+    """The quads of a ``load`` call's input (pyoxigraph's ``Store.load`` arguments), parsed
+    with Oxigraph's strict parsers and moved into ``to_graph`` when given: what the backends
+    without Oxigraph's own ``load`` add.
+
+    >>> [str(q.graph_name) for q in parse_load_input(
+    ...     "<urn:a> <urn:b> <urn:c> .", ox.RdfFormat.N_TRIPLES,
+    ...     path=None, base_iri=None, to_graph=ox.NamedNode("urn:g"))]
+    ['<urn:g>']
+    """
+    if isinstance(input, str):
+        input = io.BytesIO(input.encode("utf-8"))
+    quads = ox.parse(input, format=format, path=str(path) if path else None, base_iri=base_iri)
+    if to_graph is None:
+        return list(quads)
+    return [ox.Quad(q.subject, q.predicate, q.object, to_graph) for q in quads]

@@ -18,7 +18,6 @@ pyoxigraph terms; query answers are :mod:`kg.stores.base` shapes.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -32,7 +31,7 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from kg.rdf.terms import to_ox, to_rdflib
-from kg.stores.base import Boolean, Solutions, Triples
+from kg.stores.base import Boolean, Solutions, Triples, parse_load_input
 
 # FROM <iri> must name a graph we hold, never fetch one from the web on a user's behalf.
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
@@ -160,12 +159,8 @@ class MemoryStore:
         to_graph: Any = None,
     ) -> None:
         """Parse with Oxigraph's parsers (fast, strict) and add the quads."""
-        if isinstance(input, str):
-            input = io.BytesIO(input.encode("utf-8"))
-        quads = ox.parse(input, format=format, path=str(path) if path else None, base_iri=base_iri)
+        quads = parse_load_input(input, format, path=path, base_iri=base_iri, to_graph=to_graph)
         for quad in quads:
-            if to_graph is not None:
-                quad = ox.Quad(quad.subject, quad.predicate, quad.object, to_graph)
             self.add(quad)
 
     bulk_load = load

@@ -17,7 +17,6 @@ project assumes) and ``named-graph-uri`` with every query that does not name its
 
 from __future__ import annotations
 
-import io
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -32,7 +31,7 @@ from kg.rdf.formats import rdf_format
 from kg.rdf.namespaces import PREFIXES
 from kg.rdf.terms import XSD_STRING
 from kg.sparql.lexer import query_form
-from kg.stores.base import Boolean, Solutions, StoreError, Triples
+from kg.stores.base import Boolean, Solutions, StoreError, Triples, parse_load_input
 
 _XSD_BOOLEAN = PREFIXES["xsd"] + "boolean"
 #: Canonical forms of booleans some servers keep as integers (Virtuoso answers "1"/"0").
@@ -302,13 +301,7 @@ class SparqlStore:
         to_graph: Any = None,
     ) -> None:
         """Parse locally (strict: a bad file changes nothing remotely), then send the quads."""
-        if isinstance(input, str):
-            input = io.BytesIO(input.encode("utf-8"))
-        quads = list(
-            ox.parse(input, format=format, path=str(path) if path else None, base_iri=base_iri)
-        )
-        if to_graph is not None:
-            quads = [ox.Quad(q.subject, q.predicate, q.object, to_graph) for q in quads]
+        quads = parse_load_input(input, format, path=path, base_iri=base_iri, to_graph=to_graph)
         if self.gsp_url:
             by_graph: dict[str, list[ox.Triple]] = {}
             for quad in quads:
