@@ -8,7 +8,9 @@
 - :mod:`kg.serve.jobs` — a query job, what a worker does with it, and its outcome;
 - :mod:`kg.serve.framing` — a worker's answer on its pipe, read on the event loop;
 - :mod:`kg.serve.sandbox` — query processes without network, dying with their parent;
-- :mod:`kg.serve.trial_update` — an update tried on a copy of the store, within a deadline.
+- :mod:`kg.serve.trial_update` — an update tried on a copy of the store, within a deadline;
+- :mod:`kg.serve.views` — the one cache of views derived from the graph, kept per state of
+  the store.
 
 May import every stage below it: :mod:`kg.publish`, :mod:`kg.graph`, :mod:`kg.query`,
 :mod:`kg.build`, :mod:`kg.shacl`, :mod:`kg.reason`, :mod:`kg.stores`, :mod:`kg.settings`,

@@ -9,6 +9,13 @@
 
 Every backend has the methods of :class:`kg.stores.base.GraphStore`, so the build, the
 service, traversals and exports do not know which one they talk to.
+
+- :mod:`kg.stores.base` — the interface, and the answer types the backends share;
+- :mod:`kg.stores.oxigraph`, :mod:`kg.stores.memory`, :mod:`kg.stores.sparql` — the backends;
+- :mod:`kg.stores.bulk_load` — loading N-Quads into Oxigraph fast, in parallel;
+- :mod:`kg.stores.writes` — changing a graph as one step (readers never see half of it).
+
+May import: :mod:`kg.settings`, :mod:`kg.sparql`, :mod:`kg.rdf`.
 """
 
 from __future__ import annotations
