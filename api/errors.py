@@ -70,6 +70,11 @@ class ErrorBody(BaseModel):
         "unauthorised, read_only, timeout, ambiguous, wrong_kind …"
     )
     message: str | None = Field(default=None, description="What went wrong, in plain words")
+    findings: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="A write refused for SHACL violations (422): every finding, as "
+        "`POST /validate` reports them (focus, path, value, severity, message, shape)",
+    )
     iri: str | None = Field(default=None, description="Entity pages: the IRI asked for")
     candidates: list[NodeRef] | None = Field(
         default=None, description="Graph API, for `ambiguous`: the entities the label names"

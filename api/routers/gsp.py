@@ -4,11 +4,18 @@ Graphs are named indirectly (``/gsp?graph=<IRI>``, ``/gsp?default``) or directly
 URL ``/gsp/<path>`` is the graph IRI). GET and HEAD always work; PUT, POST and DELETE need
 ``Authorization: Bearer <KG_WRITE_TOKEN>``. A body is parsed completely before anything is
 written, so a rejected upload leaves the graph exactly as it was.
+
+The graphs ``kg build`` makes (the ontology, the reference tables, the reconciliation and the
+inferred triples: :data:`kg.rdf.namespaces.BUILT_GRAPHS`) cannot be written here (403). A
+source document's graph (any other graph under ``<base>/graph/``) is validated as the build
+validates it: a write after which it would not conform is a 422 with the findings, and
+nothing is written. Graphs outside ``<base>/graph/`` are scratch space, not validated.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
@@ -24,6 +31,8 @@ from api.errors import PROTOCOL, ApiError, error_responses
 from api.negotiation import body_media_type, rdf_response
 from api.routing import route_per_method
 from kg.rdf.formats import GRAPH_TYPES, UPLOAD_SYNTAXES
+from kg.rdf.namespaces import is_built_graph, source_key
+from kg.rdf.terms import rdflib_graph
 from kg.rdf.upload import UploadRefused, read_upload
 from kg.stores.base import GraphStore
 from kg.stores.writes import replace_graph
@@ -144,6 +153,14 @@ async def _handle(
     if method in ("GET", "HEAD"):
         return _graph_response(request, service.store, graph, head=method == "HEAD")
     write.require()
+    base = service.settings.base_iri
+    if isinstance(graph, ox.NamedNode) and is_built_graph(base, graph.value):
+        raise ApiError(
+            403,
+            "built_graph",
+            f"{graph.value} is made by kg build (from ontology/ and data/reference/, or derived "
+            "from the sources): change those files and rebuild; a write here would be undone",
+        )
     if method == "DELETE":
         _require_graph(service.store, graph)
 
@@ -157,6 +174,10 @@ async def _handle(
         return Response(status_code=204)
     upload = await _read_upload(request, service, graph)
     existed = _exists(service.store, graph)
+    if isinstance(graph, ox.NamedNode) and source_key(base, graph.value) is not None:
+        # A source document's graph: what it would hold after the write must conform.
+        after = upload if method == "PUT" or not existed else _with_graph(service, graph, upload)
+        await _require_conforming(service, after)
 
     def put(store: GraphStore) -> None:
         if method == "PUT":  # one step: readers never see the graph half-replaced
@@ -168,6 +189,31 @@ async def _handle(
 
     await run_in_threadpool(service.write, put)
     return Response(status_code=204 if existed else 201)
+
+
+def _with_graph(service: Service, graph: ox.NamedNode, upload: list[ox.Quad]) -> list[ox.Quad]:
+    """What ``graph`` would hold after ``upload`` is added to it."""
+    return [*service.store.quads_for_pattern(None, None, None, graph), *upload]
+
+
+async def _require_conforming(service: Service, quads: list[ox.Quad]) -> None:
+    """Validate a source document's graph as the build would; :class:`ApiError` 422 with
+    every finding when it has violations (nothing is written then)."""
+    data = rdflib_graph(q.triple for q in quads)
+    validator = await run_in_threadpool(service.source_validator)
+    report = await run_in_threadpool(validator.validate, data)
+    if report.conforms:
+        return
+    violations = report.violations()
+    shown = "; ".join(f"{f.focus} {f.path or ''}: {f.message}" for f in violations[:3])
+    if len(violations) > 3:
+        shown += f" … and {len(violations) - 3} more (all in findings; or POST to /validate)"
+    raise ApiError(
+        422,
+        "does_not_conform",
+        f"Nothing was written: {report.summary()}. {shown}",
+        findings=[asdict(f) for f in report.findings],
+    )
 
 
 async def _create(request: Request, service: Service, write: WriteGate) -> Response:
@@ -194,11 +240,13 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
             400: "No graph named, a body that is not RDF, or an upload refused (a DTD in "
             "RDF/XML, blank nodes nested too deep): nothing was written",
             401: "A write without a valid bearer token",
-            403: "Writes are disabled on this endpoint",
+            403: "Writes are disabled on this endpoint, or the graph is one kg build makes",
             404: "No such graph",
             406: "No RDF syntax the client accepts can carry the graph",
             413: "An upload past KG_MAX_UPLOAD_BYTES (nothing was written)",
             415: "Unsupported body media type",
+            422: "A source document's graph that would not conform to the shapes: the "
+            "findings, and nothing was written",
         },
     ),
 }

@@ -11,11 +11,9 @@ the SHACL validation report graph in Turtle, or as an HTML page, by ``Accept``.
 
 from __future__ import annotations
 
-import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
-from rdflib import Graph
 
 from api.bodies import read_body
 from api.deps import Service
@@ -25,6 +23,7 @@ from api.templates.environment import render
 from kg.rdf.formats import UPLOAD_SYNTAXES, rdf_format
 from kg.rdf.negotiate import choose
 from kg.rdf.read import rebase
+from kg.rdf.terms import rdflib_graph
 from kg.rdf.upload import UploadRefused, read_upload
 from kg.shacl.validate import ValidationReport
 
@@ -33,11 +32,6 @@ router = APIRouter(prefix="/validate", tags=["validate"])
 #: The report's syntaxes, the first when the client states no preference.
 REPORT_TYPES = ("application/json", "text/turtle", "text/html")
 _UPLOAD_TYPES = ", ".join(syntax.media_type for syntax in UPLOAD_SYNTAXES)
-
-
-def _as_rdflib(quads: list[ox.Quad]) -> Graph:
-    data = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES)
-    return Graph().parse(data=data or b"", format="nt")
 
 
 @router.post(
@@ -86,7 +80,7 @@ async def validate(request: Request, service: Service) -> Response:
     except SyntaxError as err:
         message = str(err).splitlines()[0][:300] if str(err) else "syntax error"
         raise ApiError(400, "bad_rdf", f"The document is not valid RDF: {message}") from err
-    data = rebase(_as_rdflib(quads), service.settings.base_iri)
+    data = rebase(rdflib_graph(q.triple for q in quads), service.settings.base_iri)
     validator = await run_in_threadpool(service.source_validator)
     report: ValidationReport = await run_in_threadpool(validator.validate, data)
     headers = {"Vary": "Accept"}

@@ -350,3 +350,56 @@ def test_a_server_killed_while_it_replaces_a_graph_keeps_the_old_one(
         writer.join(timeout=130)
     with live_server_process(env) as (base, _process):
         assert len(_graph_lines(base, graph)) in (1_000, 200_000)
+
+
+# ------------------------------------------------------------------ validated writes
+
+BASE = "https://w3id.org/mea-kg"
+TEHRAN = PROJECT_ROOT / "data" / "sources" / "tehran-pow-2009-2010.ttl"
+#: The first activity of the Tehran programme now ends before it starts: a violation.
+ENDS_BEFORE_START = (
+    b"\n<https://w3id.org/mea-kg/id/activity/tehran-pow-2009-2010-1> "
+    b"<https://w3id.org/mea-kg/ontology#endDate> "
+    b'"2001-01-01"^^<http://www.w3.org/2001/XMLSchema#date> .\n'
+)
+
+
+def test_a_source_graph_that_would_not_conform_is_refused_with_its_findings(
+    server: str,
+) -> None:
+    graph = f"{BASE}/graph/tehran-pow-2009-2010"
+    before = live_checksum(server)
+    turtle = {**AUTH, "content-type": "text/turtle", "accept": "application/json"}
+    for method in ("PUT", "POST"):
+        body = TEHRAN.read_bytes() + ENDS_BEFORE_START if method == "PUT" else ENDS_BEFORE_START
+        r = httpx.request(method, f"{server}/gsp", params={"graph": graph}, content=body,
+                          headers=turtle, timeout=60)  # fmt: skip
+        assert r.status_code == 422, r.text
+        body_json = r.json()
+        assert body_json["error"] == "does_not_conform"
+        assert "Nothing was written" in body_json["message"]
+        assert any(
+            f["severity"] == "Violation" and f["focus"].endswith("tehran-pow-2009-2010-1")
+            for f in body_json["findings"]
+        )
+        assert live_checksum(server) == before
+    # The document as it is conforms, and is written.
+    r = httpx.put(f"{server}/gsp", params={"graph": graph}, content=TEHRAN.read_bytes(),
+                  headers=turtle, timeout=60)  # fmt: skip
+    assert r.status_code == 204, r.text
+
+
+def test_graphs_the_build_makes_cannot_be_written(server: str) -> None:
+    before = live_checksum(server)
+    for name in ("inferred", "ontology", "reference/gbf"):
+        r = httpx.put(
+            f"{server}/gsp",
+            params={"graph": f"{BASE}/graph/{name}"},
+            content=b"<urn:x:a> <urn:x:b> <urn:x:c> .",
+            headers={**AUTH, "content-type": "application/n-triples"},
+            timeout=30,
+        )
+        assert_refused(r, 403, "kg build")
+    r = httpx.delete(f"{server}/gsp", params={"graph": f"{BASE}/graph/inferred"}, headers=AUTH)
+    assert_refused(r, 403, "kg build")
+    assert live_checksum(server) == before

@@ -17,6 +17,7 @@ from kg.build.inputs import load_inputs
 from kg.build.reconcile import reconciliation_graph
 from kg.build.snapshot import Manifest, write_snapshot
 from kg.rdf.namespaces import graph_iri
+from kg.rdf.terms import rdflib_graph
 from kg.reason.in_store import materialise_in_store
 from kg.settings import Settings
 from kg.shacl.sources import SourceValidator
@@ -136,11 +137,9 @@ def materialise(ontology: Graph, graphs: dict[str, Graph]) -> Graph:
         )
     inferred = "urn:x-kg:build:inferred"
     materialise_in_store(store, ontology, into_graph=inferred)
-    data = ox.serialize(
-        (q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(inferred))),
-        format=ox.RdfFormat.N_TRIPLES,
+    return rdflib_graph(
+        q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(inferred))
     )
-    return Graph().parse(data=data or b"", format="nt")
 
 
 def _store_name(settings: Settings) -> str:

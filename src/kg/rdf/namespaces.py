@@ -54,6 +54,43 @@ def entity_iri(base: str, kind: str, key: str) -> str:
     return f"{base.rstrip('/')}/id/{kind}/{key}"
 
 
+#: The named graphs ``kg build`` makes from the ontology and reference tables, or derives
+#: (reconciliation, inferred): a write to one is refused, as the next build would undo it.
+#: Every other graph under ``<base>/graph/`` holds one source document.
+BUILT_GRAPHS = ("ontology", "reconciliation", "inferred", "reference/", "export/")
+
+
+def source_key(base: str, graph: str) -> str | None:
+    """The document key of ``graph`` if it is a source document's graph, else ``None``.
+
+    >>> base = "https://example.org/kg"
+    >>> source_key(base, "https://example.org/kg/graph/tehran-pow-2009-2010")
+    'tehran-pow-2009-2010'
+    >>> source_key(base, "https://example.org/kg/graph/reference/gbf") is None
+    True
+    >>> source_key(base, "http://127.0.0.1:8000/gsp/scratch") is None
+    True
+    """
+    prefix = graph_iri(base, "")
+    if not graph.startswith(prefix) or is_built_graph(base, graph):
+        return None
+    key = graph[len(prefix) :]
+    return key or None
+
+
+def is_built_graph(base: str, graph: str) -> bool:
+    """Whether ``graph`` is one ``kg build`` makes (:data:`BUILT_GRAPHS`).
+
+    >>> is_built_graph("https://example.org/kg", "https://example.org/kg/graph/inferred")
+    True
+    """
+    prefix = graph_iri(base, "")
+    name = graph[len(prefix) :] if graph.startswith(prefix) else None
+    return name is not None and any(
+        name == built or (built.endswith("/") and name.startswith(built)) for built in BUILT_GRAPHS
+    )
+
+
 def graph_iri(base: str, name: str) -> str:
     """The IRI of a named graph: ``<base>/graph/<name>``.
 

@@ -12,16 +12,17 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
 from kg.rdf.namespaces import PREFIXES
 
-__all__ = ["XSD_STRING", "to_ox", "to_rdflib"]
+__all__ = ["XSD_STRING", "rdflib_graph", "to_ox", "to_rdflib"]
 
 #: The datatype of a plain string literal (RDF 1.1).
 XSD_STRING = PREFIXES["xsd"] + "string"
@@ -65,3 +66,15 @@ def to_ox(node: Node | None) -> Any:
         datatype = str(node.datatype) if node.datatype else XSD_STRING
         return ox.Literal(str(node), datatype=ox.NamedNode(datatype))
     raise TypeError(f"no pyoxigraph term for {node!r}")
+
+
+def rdflib_graph(triples: Iterable[ox.Triple]) -> Graph:
+    """``triples`` as an rdflib graph (through N-Triples, pyoxigraph's fastest writer and
+    rdflib's fastest parser).
+
+    >>> p = ox.NamedNode("urn:x:p")
+    >>> len(rdflib_graph([ox.Triple(p, p, ox.Literal("1")), ox.Triple(p, p, ox.BlankNode())]))
+    2
+    """
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return Graph().parse(data=data or b"", format="nt")

@@ -32,6 +32,7 @@ from kg.publish.dump import description_only, export_rdf, exported_quads
 from kg.publish.informea.feed import Feed, compute_feed
 from kg.query.describe import graph_counts
 from kg.rdf.namespaces import graph_iri
+from kg.rdf.terms import rdflib_graph
 from kg.serve.pool import QueryPool
 from kg.serve.trial_update import trial_update
 from kg.serve.views import DerivedViews
@@ -216,6 +217,6 @@ class GraphService:
 
 def _rdflib_graph(store: GraphStore, name: str) -> Graph:
     """The named graph ``name`` of ``store`` as an rdflib graph."""
-    triples = (q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(name)))
-    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    return Graph().parse(data=data or b"", format="nt")
+    return rdflib_graph(
+        q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(name))
+    )
