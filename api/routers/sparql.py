@@ -127,9 +127,12 @@ def _request_timeout(service: Service, params: dict[str, list[str]]) -> float:
 async def _inspect(inspect: Callable[[str], Inspection], text: str) -> Inspection:
     """The guard's look at ``text``; a long text is read in a thread, so that scanning it
     never holds up other requests."""
-    if len(text) <= SCAN_ON_LOOP_CHARS:
-        return inspect(text)
-    return await run_in_threadpool(inspect, text)
+    try:
+        if len(text) <= SCAN_ON_LOOP_CHARS:
+            return inspect(text)
+        return await run_in_threadpool(inspect, text)
+    except GuardError as err:  # e.g. an escape in an IRI that decodes to no character
+        raise ApiError(400, "bad_query", str(err)) from err
 
 
 async def _answer_query(

@@ -243,3 +243,10 @@ def test_an_update_past_its_deadline_is_a_503_and_changes_nothing(writable: str)
     )
     assert quick.status_code == 204
     assert count(writable) == before + 1
+
+
+def test_an_iri_escape_that_decodes_to_no_character_is_a_400(server: str) -> None:
+    """``\\u005CU00110000`` in a FROM IRI: the guard raised instead of refusing (a 500)."""
+    r = query(server, "SELECT * FROM <http://x/\\u005CU00110000> {}")
+    assert_clean_client_error(r, 400)
+    assert query(server, "ASK {}").status_code == 200
