@@ -5,11 +5,13 @@ URL ``/gsp/<path>`` is the graph IRI). GET and HEAD always work; PUT, POST and D
 ``Authorization: Bearer <KG_WRITE_TOKEN>``. A body is parsed completely before anything is
 written, so a rejected upload leaves the graph exactly as it was.
 
-The graphs ``kg build`` makes (the ontology, the reference tables, the reconciliation and the
-inferred triples: :data:`kg.rdf.namespaces.BUILT_GRAPHS`) cannot be written here (403). A
-source document's graph (any other graph under ``<base>/graph/``) is validated as the build
-validates it: a write after which it would not conform is a 422 with the findings, and
-nothing is written. Graphs outside ``<base>/graph/`` are scratch space, not validated.
+A source document's graph (a graph under ``<base>/graph/`` other than those ``kg build``
+makes from the ontology and the reference tables, or derives:
+:data:`kg.rdf.namespaces.BUILT_GRAPHS`) is validated as the build validates it: a write after
+which it would not conform is a 422 with the findings, and nothing is written. The built
+graphs stay writable, so that ``kg build`` can load a snapshot into this server as into any
+SPARQL server (``KG_BACKEND=sparql``); the next build replaces them. Graphs outside
+``<base>/graph/`` are scratch space, not validated.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from api.errors import PROTOCOL, ApiError, error_responses
 from api.negotiation import body_media_type, rdf_response
 from api.routing import route_per_method
 from kg.rdf.formats import GRAPH_TYPES, UPLOAD_SYNTAXES
-from kg.rdf.namespaces import is_built_graph, source_key
+from kg.rdf.namespaces import source_key
 from kg.rdf.terms import rdflib_graph
 from kg.rdf.upload import UploadRefused, read_upload
 from kg.stores.base import GraphStore
@@ -154,13 +156,6 @@ async def _handle(
         return _graph_response(request, service.store, graph, head=method == "HEAD")
     write.require()
     base = service.settings.base_iri
-    if isinstance(graph, ox.NamedNode) and is_built_graph(base, graph.value):
-        raise ApiError(
-            403,
-            "built_graph",
-            f"{graph.value} is made by kg build (from ontology/ and data/reference/, or derived "
-            "from the sources): change those files and rebuild; a write here would be undone",
-        )
     if method == "DELETE":
         _require_graph(service.store, graph)
 
@@ -240,7 +235,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
             400: "No graph named, a body that is not RDF, or an upload refused (a DTD in "
             "RDF/XML, blank nodes nested too deep): nothing was written",
             401: "A write without a valid bearer token",
-            403: "Writes are disabled on this endpoint, or the graph is one kg build makes",
+            403: "Writes are disabled on this endpoint",
             404: "No such graph",
             406: "No RDF syntax the client accepts can carry the graph",
             413: "An upload past KG_MAX_UPLOAD_BYTES (nothing was written)",

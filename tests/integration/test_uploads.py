@@ -387,19 +387,3 @@ def test_a_source_graph_that_would_not_conform_is_refused_with_its_findings(
     r = httpx.put(f"{server}/gsp", params={"graph": graph}, content=TEHRAN.read_bytes(),
                   headers=turtle, timeout=60)  # fmt: skip
     assert r.status_code == 204, r.text
-
-
-def test_graphs_the_build_makes_cannot_be_written(server: str) -> None:
-    before = live_checksum(server)
-    for name in ("inferred", "ontology", "reference/gbf"):
-        r = httpx.put(
-            f"{server}/gsp",
-            params={"graph": f"{BASE}/graph/{name}"},
-            content=b"<urn:x:a> <urn:x:b> <urn:x:c> .",
-            headers={**AUTH, "content-type": "application/n-triples"},
-            timeout=30,
-        )
-        assert_refused(r, 403, "kg build")
-    r = httpx.delete(f"{server}/gsp", params={"graph": f"{BASE}/graph/inferred"}, headers=AUTH)
-    assert_refused(r, 403, "kg build")
-    assert live_checksum(server) == before
