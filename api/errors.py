@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from fastapi import Request
@@ -39,6 +39,7 @@ from pydantic import BaseModel, Field
 from api.templates.entity_page import render_error
 from kg.graph.answers import NodeRef
 from kg.rdf.negotiate import choose
+from kg.serve.service import NonConformingWrite
 
 
 @dataclass(frozen=True)
@@ -148,11 +149,25 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
     return error_response(request, ApiError(400, "bad_request", message))
 
 
+async def nonconforming_write_handler(request: Request, exc: Exception) -> Response:
+    """A write refused because source documents would not conform (Graph Store writes and
+    SPARQL Update alike): 422 with every finding of every such document."""
+    assert isinstance(exc, NonConformingWrite)
+    violations = [f for report in exc.reports.values() for f in report.violations()]
+    shown = "; ".join(f"{f.focus} {f.path or ''}: {f.message}" for f in violations[:3])
+    if len(violations) > 3:
+        shown += f" … and {len(violations) - 3} more (all in findings; or POST to /validate)"
+    findings = [asdict(f) for report in exc.reports.values() for f in report.findings]
+    error = ApiError(422, "does_not_conform", f"{exc}. {shown}", findings=findings)
+    return error_response(request, error)
+
+
 #: The handlers the app registers (:func:`api.app.create_app`).
 EXCEPTION_HANDLERS: dict[
     int | type[Exception], Callable[[Request, Any], Coroutine[Any, Any, Response]]
 ] = {
     ApiError: api_error_handler,
+    NonConformingWrite: nonconforming_write_handler,
     RequestValidationError: validation_error_handler,
 }
 

@@ -17,7 +17,6 @@ SPARQL server (``KG_BACKEND=sparql``); the next build replaces them. Graphs outs
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
@@ -34,7 +33,6 @@ from api.negotiation import body_media_type, rdf_response
 from api.routing import route_per_method
 from kg.rdf.formats import GRAPH_TYPES, UPLOAD_SYNTAXES
 from kg.rdf.namespaces import source_key
-from kg.rdf.terms import rdflib_graph
 from kg.rdf.upload import UploadRefused, read_upload
 from kg.stores.base import GraphStore
 from kg.stores.writes import replace_graph
@@ -172,7 +170,7 @@ async def _handle(
     if isinstance(graph, ox.NamedNode) and source_key(base, graph.value) is not None:
         # A source document's graph: what it would hold after the write must conform.
         after = upload if method == "PUT" or not existed else _with_graph(service, graph, upload)
-        await _require_conforming(service, after)
+        await run_in_threadpool(service.check_sources, {graph.value: [q.triple for q in after]})
 
     def put(store: GraphStore) -> None:
         if method == "PUT":  # one step: readers never see the graph half-replaced
@@ -189,26 +187,6 @@ async def _handle(
 def _with_graph(service: Service, graph: ox.NamedNode, upload: list[ox.Quad]) -> list[ox.Quad]:
     """What ``graph`` would hold after ``upload`` is added to it."""
     return [*service.store.quads_for_pattern(None, None, None, graph), *upload]
-
-
-async def _require_conforming(service: Service, quads: list[ox.Quad]) -> None:
-    """Validate a source document's graph as the build would; :class:`ApiError` 422 with
-    every finding when it has violations (nothing is written then)."""
-    data = rdflib_graph(q.triple for q in quads)
-    validator = await run_in_threadpool(service.source_validator)
-    report = await run_in_threadpool(validator.validate, data)
-    if report.conforms:
-        return
-    violations = report.violations()
-    shown = "; ".join(f"{f.focus} {f.path or ''}: {f.message}" for f in violations[:3])
-    if len(violations) > 3:
-        shown += f" … and {len(violations) - 3} more (all in findings; or POST to /validate)"
-    raise ApiError(
-        422,
-        "does_not_conform",
-        f"Nothing was written: {report.summary()}. {shown}",
-        findings=[asdict(f) for f in report.findings],
-    )
 
 
 async def _create(request: Request, service: Service, write: WriteGate) -> Response:

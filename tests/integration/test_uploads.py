@@ -387,3 +387,31 @@ def test_a_source_graph_that_would_not_conform_is_refused_with_its_findings(
     r = httpx.put(f"{server}/gsp", params={"graph": graph}, content=TEHRAN.read_bytes(),
                   headers=turtle, timeout=60)  # fmt: skip
     assert r.status_code == 204, r.text
+
+
+def test_an_update_that_breaks_a_source_document_is_refused_with_its_findings(
+    server: str,
+) -> None:
+    """SPARQL Update is tried on a copy first; the source graphs it changed are validated
+    there, and a violation refuses the whole update."""
+    graph = f"{BASE}/graph/tehran-pow-2009-2010"
+    before = live_checksum(server)
+    update = f"INSERT DATA {{ GRAPH <{graph}> {{ {ENDS_BEFORE_START.decode().strip()} }} }}"
+    r = httpx.post(
+        f"{server}/sparql",
+        content=update.encode(),
+        headers={**AUTH, "content-type": "application/sparql-update", "accept": "application/json"},
+        timeout=60,
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "does_not_conform"
+    assert any(f["severity"] == "Violation" for f in r.json()["findings"])
+    assert live_checksum(server) == before
+    scratch = "INSERT DATA { GRAPH <https://example.org/scratch> { <urn:x:a> <urn:x:b> 1 } }"
+    r = httpx.post(
+        f"{server}/sparql",
+        content=scratch.encode(),
+        headers={**AUTH, "content-type": "application/sparql-update"},
+        timeout=60,
+    )
+    assert r.status_code == 204, r.text

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import TypeVar
 
 import pyoxigraph as ox
@@ -31,18 +32,34 @@ from kg.graph.projection import GraphProjection, load_projection
 from kg.publish.dump import description_only, export_rdf, exported_quads
 from kg.publish.informea.feed import Feed, compute_feed
 from kg.query.describe import graph_counts
-from kg.rdf.namespaces import graph_iri
+from kg.rdf.namespaces import graph_iri, source_key
 from kg.rdf.terms import rdflib_graph
 from kg.serve.pool import QueryPool
 from kg.serve.trial_update import trial_update
 from kg.serve.views import DerivedViews
 from kg.settings import Settings
 from kg.shacl.sources import SourceValidator
-from kg.shacl.validate import load_shapes
+from kg.shacl.validate import ValidationReport, load_shapes
 from kg.stores import GraphStore, StoreError, open_store
 from kg.stores.oxigraph import mark_changed
 
 T = TypeVar("T")
+
+
+class NonConformingWrite(Exception):
+    """A write after which source documents' graphs would not conform to the shapes; nothing
+    was written. ``reports`` holds each such graph's report, by graph IRI. (Not a
+    ``ValueError``: handlers that turn bad input into a 400 must let it through to its 422.)"""
+
+    def __init__(self, reports: dict[str, ValidationReport]) -> None:
+        violations = sum(len(r.violations()) for r in reports.values())
+        super().__init__(
+            f"Nothing was written: {', '.join(reports)} would not conform "
+            f"({violations} violation{'s' if violations != 1 else ''})"
+        )
+        self.reports = reports
+
+
 KEEP_GENERATIONS = 3
 
 
@@ -147,7 +164,11 @@ class GraphService:
                 self.store.flush()
                 self.store.backup(str(trial))
                 try:
-                    trial_update(str(trial), text, base_iri, timeout)
+                    base = self.settings.base_iri
+                    changed = trial_update(
+                        str(trial), text, base_iri, timeout, watch=graph_iri(base, "")
+                    )
+                    self._check_trial(trial, [g for g in changed if source_key(base, g)])
                 finally:
                     shutil.rmtree(trial, ignore_errors=True)
             self._apply(apply)
@@ -190,6 +211,34 @@ class GraphService:
                 exported_quads(self.store, self.settings), self.settings.base_iri
             ),
         )
+
+    def _check_trial(self, trial: Path, sources: list[str]) -> None:
+        """Validate the source graphs an update changed, as they are on its trial copy."""
+        if not sources:
+            return
+        after = ox.Store.read_only(str(trial))
+        graphs = {
+            g: [q.triple for q in after.quads_for_pattern(None, None, None, ox.NamedNode(g))]
+            for g in sources
+        }
+        del after  # closed before the trial copy is removed
+        self.check_sources(graphs)
+
+    def check_sources(self, graphs: Mapping[str, Iterable[ox.Triple]]) -> None:
+        """Validate source documents' graphs as they would be after a write (graph IRI ->
+        triples), as the build validates them; :class:`NonConformingWrite` if any has a
+        violation. A graph a write empties is a document removed, and is not validated."""
+        validator = self.source_validator()
+        reports = {}
+        for name, triples in graphs.items():
+            data = rdflib_graph(triples)
+            if len(data) == 0:
+                continue
+            report = validator.validate(data)
+            if not report.conforms:
+                reports[name] = report
+        if reports:
+            raise NonConformingWrite(reports)
 
     def source_validator(self) -> SourceValidator:
         """A validator of sources as the build validates them, against the reference graphs
