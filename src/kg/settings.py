@@ -123,6 +123,12 @@ class Settings(BaseSettings):
         return self.snapshot_dir / SNAPSHOT_MANIFEST
 
     @property
+    def build_journal(self) -> Path:
+        """The journal of a build's switch to its new snapshot and store
+        (:mod:`kg.build.switch`): present only while a switch is under way."""
+        return self.snapshot_dir.with_name(self.snapshot_dir.name + ".switch")
+
+    @property
     def ui_modules_dir(self) -> Path:
         """Where ``npm ci`` installs the browser libraries (``ui/node_modules``)."""
         return self.project_dir / "ui" / "node_modules"

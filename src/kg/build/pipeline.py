@@ -16,13 +16,15 @@ from rdflib import Graph
 from kg.build.inputs import load_inputs
 from kg.build.reconcile import reconciliation_graph
 from kg.build.snapshot import Manifest, write_snapshot
+from kg.build.switch import complete_switch, discard_staged, staged, switch
 from kg.rdf.namespaces import graph_iri
 from kg.rdf.terms import rdflib_graph
 from kg.reason.in_store import materialise_in_store
-from kg.settings import Settings
+from kg.settings import SNAPSHOT_NQUADS, Settings
 from kg.shacl.sources import SourceValidator
 from kg.shacl.validate import ValidationReport, load_shapes
 from kg.stores import load_snapshot
+from kg.stores.oxigraph import changed_marker, stage_directory
 
 Progress = Callable[[str], None]
 
@@ -81,6 +83,12 @@ def build(
     def step(n: int, message: str) -> None:
         progress(f"[{n}/6] {message} ({time.perf_counter() - started:.1f}s)")
 
+    # A build killed during its switch is finished first; one killed before it left only
+    # staged directories, which nothing serves.
+    if complete_switch(settings.build_journal):
+        progress("      finished the switch to the build before, which was interrupted")
+    discard_staged([settings.snapshot_dir, settings.store])
+
     step(1, "loading ontology, reference data and sources")
     inputs = load_inputs(settings)
     shapes = load_shapes(settings.shapes_dir)
@@ -115,10 +123,18 @@ def build(
     graphs[graph_iri(base, "inferred")] = materialise(inputs.ontology, graphs)
 
     step(5, f"writing the snapshot to {settings.snapshot_dir}")
-    manifest = write_snapshot(settings.snapshot_dir, graphs, base_iri=base, rejected=rejected)
+    next_snapshot = staged(settings.snapshot_dir)
+    manifest = write_snapshot(next_snapshot, graphs, base_iri=base, rejected=rejected)
 
     step(6, f"loading {manifest.triples} triples into the {_store_name(settings)}")
-    load_snapshot(settings, settings.snapshot_nquads)
+    lives = [settings.snapshot_dir]
+    if settings.backend == "oxigraph":
+        stage_directory(staged(settings.store), next_snapshot / SNAPSHOT_NQUADS)
+        lives.append(settings.store)
+    else:  # another server, or none (memory): loaded as it is, the snapshot switched after
+        load_snapshot(settings, next_snapshot / SNAPSHOT_NQUADS)
+    switch(settings.build_journal, lives)
+    changed_marker(settings.store).unlink(missing_ok=True)  # the store is its snapshot again
     progress(f"done in {time.perf_counter() - started:.1f}s")
     return BuildResult(manifest=manifest, reports=reports, rejected=rejected, graphs=graphs)
 

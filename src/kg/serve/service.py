@@ -28,6 +28,7 @@ from typing import TypeVar
 import pyoxigraph as ox
 from rdflib import Graph
 
+from kg.build.switch import complete_switch
 from kg.graph.projection import GraphProjection, load_projection
 from kg.publish.dump import description_only, export_rdf, exported_quads
 from kg.publish.informea.feed import Feed, compute_feed
@@ -99,6 +100,7 @@ class GraphService:
         self._generations_dir = settings.store.with_name(settings.store.name + ".generations")
         self._checkpoints = settings.backend == "oxigraph" and self.writable
         check_serving(settings)
+        complete_switch(settings.build_journal)  # a build killed mid-switch: finish it first
         self.store: GraphStore
         worker_path: str | None = None
         if self._checkpoints:

@@ -35,16 +35,23 @@ def mark_changed(store_dir: Path) -> None:
     changed_marker(store_dir).touch()
 
 
-def load_directory(store_dir: Path, nquads: Path) -> None:
-    """Replace the store at ``store_dir`` with one bulk-loaded from ``nquads``."""
-    building = store_dir.with_name(store_dir.name + ".building")
-    retired = store_dir.with_name(store_dir.name + ".old")
-    for stale in (building, retired):
-        if stale.exists():
-            shutil.rmtree(stale)
+def stage_directory(target: Path, nquads: Path) -> None:
+    """Make ``target`` a new store holding the quads of ``nquads`` (a build's snapshot)."""
+    if target.exists():
+        shutil.rmtree(target)
     # The snapshot is the build's own output, written from parsed and validated graphs, so
     # the loader may skip re-validating it (lenient), and loads it in parallel parts.
-    bulk_load_nquads(building, nquads, lenient=True, optimize=True)
+    bulk_load_nquads(target, nquads, lenient=True, optimize=True)
+
+
+def load_directory(store_dir: Path, nquads: Path) -> None:
+    """Replace the store at ``store_dir`` with one bulk-loaded from ``nquads`` (the build
+    stages its store and switches it with its snapshot instead: :mod:`kg.build.switch`)."""
+    building = store_dir.with_name(store_dir.name + ".building")
+    retired = store_dir.with_name(store_dir.name + ".old")
+    if retired.exists():
+        shutil.rmtree(retired)
+    stage_directory(building, nquads)
     if store_dir.exists():
         store_dir.rename(retired)
     building.rename(store_dir)
