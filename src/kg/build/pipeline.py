@@ -5,6 +5,7 @@ validation is reported and left out while the rest of the graph still builds.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from kg.build.switch import complete_switch, discard_staged, staged, switch
 from kg.rdf.namespaces import graph_iri
 from kg.rdf.terms import rdflib_graph
 from kg.reason.in_store import materialise_in_store
-from kg.settings import SNAPSHOT_NQUADS, Settings
+from kg.settings import SNAPSHOT_MANIFEST, SNAPSHOT_NQUADS, Settings
 from kg.shacl.sources import SourceValidator
 from kg.shacl.validate import ValidationReport, load_shapes
 from kg.stores import load_snapshot
@@ -125,6 +126,7 @@ def build(
     step(5, f"writing the snapshot to {settings.snapshot_dir}")
     next_snapshot = staged(settings.snapshot_dir)
     manifest = write_snapshot(next_snapshot, graphs, base_iri=base, rejected=rejected)
+    _carry_over(settings.snapshot_dir, next_snapshot)
 
     step(6, f"loading {manifest.triples} triples into the {_store_name(settings)}")
     lives = [settings.snapshot_dir]
@@ -156,6 +158,16 @@ def materialise(ontology: Graph, graphs: dict[str, Graph]) -> Graph:
     return rdflib_graph(
         q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(inferred))
     )
+
+
+def _carry_over(live: Path, next_snapshot: Path) -> None:
+    """Copy the files kept beside a snapshot that the build does not write (the InforMEA
+    feed's ledger of when each record last changed) into the next snapshot."""
+    if not live.is_dir():
+        return
+    for path in live.iterdir():
+        if path.is_file() and path.name not in (SNAPSHOT_NQUADS, SNAPSHOT_MANIFEST):
+            shutil.copy2(path, next_snapshot / path.name)
 
 
 def _store_name(settings: Settings) -> str:
