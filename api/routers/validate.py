@@ -87,6 +87,11 @@ async def validate(request: Request, service: Service) -> Response:
     if media_type == "text/turtle":
         return Response(report.to_turtle(), media_type=media_type, headers=headers)
     if media_type == "text/html":
-        page = render("report.html", summary=report.summary(), findings=report.findings)
+        page = render(
+            "report.html",
+            summary=report.summary(),
+            conforms=report.conforms,
+            findings=report.findings,
+        )
         return HTMLResponse(page, headers=headers)
     return Response(report.to_json(), media_type=media_type, headers=headers)

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from api.templates.filters import entity_href
 from kg.publish.entity import short_name
+from kg.shacl.validate import shorten_iri, shorten_path
 
 
 def _escape(value: object) -> object:
@@ -44,6 +45,8 @@ ENV = Environment(
 )
 ENV.filters["entity_href"] = entity_href
 ENV.filters["short_name"] = short_name
+ENV.filters["shorten_iri"] = shorten_iri
+ENV.filters["shorten_path"] = shorten_path
 # The editor's configuration keeps its key order (the prefixes as the ontology lists them).
 ENV.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
 

@@ -223,6 +223,8 @@ def test_validate_answers_a_conforming_seed_source_in_every_report_syntax(server
     )
     assert as_html.headers["content-type"].startswith("text/html")
     assert "Conforms: yes" in as_html.text
+    assert 'class="finding info"' in as_html.text  # the seed's infos, by severity
+    assert "shape:" in as_html.text  # IRIs written short, as kg validate writes them
 
 
 def test_validate_escapes_what_the_document_says_in_its_html_report(server: str) -> None:

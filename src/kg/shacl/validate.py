@@ -54,6 +54,8 @@ __all__ = [
     "Finding",
     "ValidationReport",
     "load_shapes",
+    "shorten_iri",
+    "shorten_path",
     "union_of",
     "validate",
 ]
@@ -140,11 +142,11 @@ class ValidationReport:
         for f in self.findings:
             lines = [
                 f.severity,
-                f"  node:     {_shorten(f.focus)}",
-                f"  property: {_shorten_path(f.path) if f.path is not None else '-'}",
-                f"  value:    {_shorten(f.value) if f.value is not None else '-'}",
+                f"  node:     {shorten_iri(f.focus)}",
+                f"  property: {shorten_path(f.path) if f.path is not None else '-'}",
+                f"  value:    {shorten_iri(f.value) if f.value is not None else '-'}",
                 f"  message:  {f.message}",
-                f"  shape:    {_shorten(f.shape)}",
+                f"  shape:    {shorten_iri(f.shape)}",
             ]
             blocks.append("\n".join(lines))
         return "\n\n".join(blocks) + "\n"
@@ -433,7 +435,13 @@ def _copy_description(source: Graph, target: Graph, node: Node, seen: set[Node])
             _copy_description(source, target, o, seen)
 
 
-def _shorten(text: str) -> str:
+def shorten_iri(text: str) -> str:
+    """``text`` with its longest known namespace written as a prefix (``id:``, ``mea:``,
+    ``shape:`` …), for reports people read.
+
+    >>> shorten_iri("https://w3id.org/mea-kg/id/party/UZB")
+    'id:party/UZB'
+    """
     best = ""
     for prefix, namespace in _TEXT_PREFIXES.items():
         if text.startswith(namespace) and len(namespace) > len(_TEXT_PREFIXES.get(best, "")):
@@ -443,13 +451,13 @@ def _shorten(text: str) -> str:
     return f"{best}:{text[len(_TEXT_PREFIXES[best]) :]}"
 
 
-def _shorten_path(path: str) -> str:
+def shorten_path(path: str) -> str:
     """Shorten an IRI, or each ``<IRI>`` of a SPARQL property path."""
     if not path.startswith(("<", "^", "(")):
-        return _shorten(path)
+        return shorten_iri(path)
     return re.sub(
         r"<([^<>]*)>",
-        lambda m: _shorten(m.group(1)) if _shorten(m.group(1)) != m.group(1) else m.group(0),
+        lambda m: shorten_iri(m.group(1)) if shorten_iri(m.group(1)) != m.group(1) else m.group(0),
         path,
     )
 
