@@ -70,6 +70,26 @@ def live_checksum(base: str) -> str:
     return hashlib.sha256(b"\n".join(sorted(r.content.splitlines()))).hexdigest()
 
 
+def gsp_write(
+    base: str,
+    graph: str,
+    body: bytes | Iterator[bytes],
+    content_type: str,
+    *,
+    method: str = "PUT",
+    timeout: float = 60,
+) -> httpx.Response:
+    """A Graph Store write of ``body`` to ``graph``, with the write token."""
+    return httpx.request(
+        method,
+        f"{base}/gsp",
+        params={"graph": graph},
+        content=body,
+        headers={**AUTH, "content-type": content_type, "accept": "application/json"},
+        timeout=timeout,
+    )
+
+
 def answers_quickly(base: str) -> bool:
     started = time.monotonic()
     r = httpx.get(f"{base}/sparql", params={"query": "ASK {}"}, timeout=10)
@@ -90,13 +110,7 @@ def test_an_entity_bomb_is_refused_and_the_server_answers_on(server: str) -> Non
     assert len(BOMB) < 1000
     before = live_checksum(server)
     started = time.monotonic()
-    r = httpx.put(
-        f"{server}/gsp",
-        params={"graph": UPLOADS},
-        content=BOMB,
-        headers={**AUTH, "content-type": "application/rdf+xml"},
-        timeout=30,
-    )
+    r = gsp_write(server, UPLOADS, BOMB, "application/rdf+xml")
     assert_refused(r, 400, "DTD")
     assert time.monotonic() - started < 1
     assert answers_quickly(server)
@@ -121,13 +135,7 @@ def test_an_upload_past_the_cap_is_a_413_with_or_without_a_length(server: str) -
     before = live_checksum(server)
     line = b"<urn:x:s> <urn:x:p> " + b'"' + b"x" * 200 + b'" .\n'
     big = line * (2 * LIMIT // len(line))
-    r = httpx.put(
-        f"{server}/gsp",
-        params={"graph": UPLOADS},
-        content=big,
-        headers={**AUTH, "content-type": "application/n-triples"},
-        timeout=30,
-    )
+    r = gsp_write(server, UPLOADS, big, "application/n-triples")
     assert_refused(r, 413, "at most 1,048,576")
 
     def chunked() -> Iterator[bytes]:  # no Content-Length: counted while read
@@ -135,13 +143,7 @@ def test_an_upload_past_the_cap_is_a_413_with_or_without_a_length(server: str) -
             yield big
 
     try:
-        r = httpx.put(
-            f"{server}/gsp",
-            params={"graph": UPLOADS},
-            content=chunked(),
-            headers={**AUTH, "content-type": "application/n-triples"},
-            timeout=30,
-        )
+        r = gsp_write(server, UPLOADS, chunked(), "application/n-triples")
         assert_refused(r, 413, "more than")
     except httpx.WriteError:
         pass  # the server answered 413 and closed while the client was still sending
@@ -155,23 +157,11 @@ def test_an_upload_past_the_cap_is_a_413_with_or_without_a_length(server: str) -
 def test_blank_nodes_nested_too_deep_are_refused(server: str) -> None:
     before = live_checksum(server)
     deep = b"<urn:x:a> <urn:x:p> " + b"[ <urn:x:p> " * 400 + b"1" + b" ]" * 400 + b" ."
-    r = httpx.put(
-        f"{server}/gsp",
-        params={"graph": UPLOADS},
-        content=deep,
-        headers={**AUTH, "content-type": "text/turtle"},
-        timeout=30,
-    )
+    r = gsp_write(server, UPLOADS, deep, "text/turtle")
     assert_refused(r, 400, "nested 400 levels deep")
     assert live_checksum(server) == before
     shallow = b"<urn:x:a> <urn:x:p> [ <urn:x:p> [ <urn:x:p> 1 ] ] ."
-    r = httpx.put(
-        f"{server}/gsp",
-        params={"graph": UPLOADS},
-        content=shallow,
-        headers={**AUTH, "content-type": "text/turtle"},
-        timeout=30,
-    )
+    r = gsp_write(server, UPLOADS, shallow, "text/turtle")
     assert r.status_code in (201, 204), r.text
 
 
@@ -283,9 +273,7 @@ def test_readers_see_a_graph_whole_while_it_is_replaced(server: str) -> None:
     graph = "https://example.org/uploads/versions"
     versions = {b"A": _ntriples("A", 20_000), b"B": _ntriples("B", 25_000)}
     sizes = {b"A": 20_000, b"B": 25_000}
-    headers = {**AUTH, "content-type": "application/n-triples"}
-    r = httpx.put(f"{server}/gsp", params={"graph": graph}, content=versions[b"A"],
-                  headers=headers, timeout=60)  # fmt: skip
+    r = gsp_write(server, graph, versions[b"A"], "application/n-triples")
     assert r.status_code in (201, 204), r.text
     stop = time.monotonic() + 8
     seen: list[tuple[int, set[bytes]]] = []
@@ -303,8 +291,7 @@ def test_readers_see_a_graph_whole_while_it_is_replaced(server: str) -> None:
     writes = 0
     while time.monotonic() < stop:
         tag = b"B" if writes % 2 == 0 else b"A"
-        r = httpx.put(f"{server}/gsp", params={"graph": graph}, content=versions[tag],
-                      headers=headers, timeout=60)  # fmt: skip
+        r = gsp_write(server, graph, versions[tag], "application/n-triples")
         if r.status_code != 204:
             errors.append(r.text)
         writes += 1
@@ -330,17 +317,14 @@ def test_a_server_killed_while_it_replaces_a_graph_keeps_the_old_one(
         "KG_MAX_UPLOAD_BYTES": str(64 << 20),
     }
     graph = "https://example.org/uploads/big"
-    headers = {**AUTH, "content-type": "application/n-triples"}
     with live_server_process(env) as (base, process):
-        r = httpx.put(f"{base}/gsp", params={"graph": graph},
-                      content=_ntriples("old", 1_000), headers=headers, timeout=60)  # fmt: skip
+        r = gsp_write(base, graph, _ntriples("old", 1_000), "application/n-triples")
         assert r.status_code in (201, 204), r.text
 
         def put_big() -> None:
             with contextlib.suppress(httpx.TransportError):  # killed under it
                 big = _ntriples("new", 200_000)
-                url = f"{base}/gsp"
-                httpx.put(url, params={"graph": graph}, content=big, headers=headers, timeout=120)
+                gsp_write(base, graph, big, "application/n-triples", timeout=120)
 
         writer = threading.Thread(target=put_big)
         writer.start()
@@ -371,11 +355,9 @@ def test_a_source_graph_that_would_not_conform_is_refused_with_its_findings(
 ) -> None:
     graph = f"{BASE}/graph/tehran-pow-2009-2010"
     before = live_checksum(server)
-    turtle = {**AUTH, "content-type": "text/turtle", "accept": "application/json"}
     for method in ("PUT", "POST"):
         body = TEHRAN.read_bytes() + ENDS_BEFORE_START if method == "PUT" else ENDS_BEFORE_START
-        r = httpx.request(method, f"{server}/gsp", params={"graph": graph}, content=body,
-                          headers=turtle, timeout=60)  # fmt: skip
+        r = gsp_write(server, graph, body, "text/turtle", method=method)
         assert r.status_code == 422, r.text
         body_json = r.json()
         assert body_json["error"] == "does_not_conform"
@@ -386,8 +368,7 @@ def test_a_source_graph_that_would_not_conform_is_refused_with_its_findings(
         )
         assert live_checksum(server) == before
     # The document as it is conforms, and is written.
-    r = httpx.put(f"{server}/gsp", params={"graph": graph}, content=TEHRAN.read_bytes(),
-                  headers=turtle, timeout=60)  # fmt: skip
+    r = gsp_write(server, graph, TEHRAN.read_bytes(), "text/turtle")
     assert r.status_code == 204, r.text
 
 
