@@ -167,12 +167,15 @@ async def _handle(
         return Response(status_code=204)
     upload = await _read_upload(request, service, graph)
     existed = _exists(service.store, graph)
-    if isinstance(graph, ox.NamedNode) and source_key(base, graph.value) is not None:
-        # A source document's graph: what it would hold after the write must conform.
-        after = upload if method == "PUT" or not existed else _with_graph(service, graph, upload)
-        await run_in_threadpool(service.check_sources, {graph.value: [q.triple for q in after]})
+    # A source document's graph: what it would hold after the write must conform.
+    source = graph.value if isinstance(graph, ox.NamedNode) else None
+    if source is not None and source_key(base, source) is None:
+        source = None
 
     def put(store: GraphStore) -> None:
+        if source is not None:  # under the write lock: checked against what it will change
+            after = upload if method == "PUT" else _with_graph(store, graph, upload)
+            service.check_sources({source: [q.triple for q in after]})
         if method == "PUT":  # one step: readers never see the graph half-replaced
             replace_graph(store, graph, upload)
             return
@@ -184,9 +187,9 @@ async def _handle(
     return Response(status_code=204 if existed else 201)
 
 
-def _with_graph(service: Service, graph: ox.NamedNode, upload: list[ox.Quad]) -> list[ox.Quad]:
+def _with_graph(store: GraphStore, graph: Target, upload: list[ox.Quad]) -> list[ox.Quad]:
     """What ``graph`` would hold after ``upload`` is added to it."""
-    return [*service.store.quads_for_pattern(None, None, None, graph), *upload]
+    return [*store.quads_for_pattern(None, None, None, graph), *upload]
 
 
 async def _create(request: Request, service: Service, write: WriteGate) -> Response:

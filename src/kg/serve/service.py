@@ -185,6 +185,33 @@ class GraphService:
         self.version += 1
         return result
 
+    # ------------------------------------------------------------ validating writes
+
+    def _check_trial(self, trial: Path, sources: list[str]) -> None:
+        """Validate the source graphs an update changed, as they are on its trial copy."""
+        if not sources:
+            return
+        after = ox.Store.read_only(str(trial))
+        graphs = {g: _triples_of(after, g) for g in sources}
+        del after  # closed before the trial copy is removed
+        self.check_sources(graphs)
+
+    def check_sources(self, graphs: Mapping[str, Iterable[ox.Triple]]) -> None:
+        """Validate source documents' graphs as they would be after a write (graph IRI ->
+        triples), as the build validates them; :class:`NonConformingWrite` if any has a
+        violation. A graph a write empties is a document removed, and is not validated."""
+        validator = self.source_validator()
+        reports = {}
+        for name, triples in graphs.items():
+            data = rdflib_graph(triples)
+            if len(data) == 0:
+                continue
+            report = validator.validate(data)
+            if not report.conforms:
+                reports[name] = report
+        if reports:
+            raise NonConformingWrite(reports)
+
     # ------------------------------------------------------------ views derived from the graph
 
     def projection(self) -> GraphProjection:
@@ -214,34 +241,6 @@ class GraphService:
             ),
         )
 
-    def _check_trial(self, trial: Path, sources: list[str]) -> None:
-        """Validate the source graphs an update changed, as they are on its trial copy."""
-        if not sources:
-            return
-        after = ox.Store.read_only(str(trial))
-        graphs = {
-            g: [q.triple for q in after.quads_for_pattern(None, None, None, ox.NamedNode(g))]
-            for g in sources
-        }
-        del after  # closed before the trial copy is removed
-        self.check_sources(graphs)
-
-    def check_sources(self, graphs: Mapping[str, Iterable[ox.Triple]]) -> None:
-        """Validate source documents' graphs as they would be after a write (graph IRI ->
-        triples), as the build validates them; :class:`NonConformingWrite` if any has a
-        violation. A graph a write empties is a document removed, and is not validated."""
-        validator = self.source_validator()
-        reports = {}
-        for name, triples in graphs.items():
-            data = rdflib_graph(triples)
-            if len(data) == 0:
-                continue
-            report = validator.validate(data)
-            if not report.conforms:
-                reports[name] = report
-        if reports:
-            raise NonConformingWrite(reports)
-
     def source_validator(self) -> SourceValidator:
         """A validator of sources as the build validates them, against the reference graphs
         and the ontology as they are now in the store (kept)."""
@@ -266,8 +265,11 @@ class GraphService:
             shutil.rmtree(self._generations_dir, ignore_errors=True)
 
 
+def _triples_of(store: GraphStore, name: str) -> list[ox.Triple]:
+    """The triples of the named graph ``name`` of ``store``."""
+    return [q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(name))]
+
+
 def _rdflib_graph(store: GraphStore, name: str) -> Graph:
     """The named graph ``name`` of ``store`` as an rdflib graph."""
-    return rdflib_graph(
-        q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(name))
-    )
+    return rdflib_graph(_triples_of(store, name))
