@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import EXCEPTION_HANDLERS
 from api.head import HeadAsGet
-from api.routers import entities, export, graph, gsp, informea, sparql, ui, validate, void
+from api.routers import entities, export, graph, gsp, informea, sources, sparql, ui, validate, void
 from kg import __version__
 from kg.serve.service import GraphService
 from kg.settings import Settings, get_settings
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         informea.router,
         export.router,
         validate.router,
+        sources.router,
     ):
         app.include_router(router)
     app.add_middleware(HeadAsGet)

@@ -11,7 +11,6 @@ Tests replace any of them with ``app.dependency_overrides[get_service] = …``.
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -57,24 +56,24 @@ class WriteGate:
 
     def __init__(self, request: Request, service: GraphService) -> None:
         self._authorization = request.headers.get("authorization", "")
-        self._settings = service.settings
+        self._service = service
 
-    def require(self) -> None:
-        """Return when the request may write; else raise :class:`ApiError`: 403 when writes
-        are disabled here, 401 (with ``WWW-Authenticate``) without the right bearer token."""
-        token = self._settings.write_token
-        if token is None:
+    def require(self) -> str:
+        """The name of the token the request writes with (recorded with what it publishes);
+        else raise :class:`ApiError`: 403 when writes are disabled here, 401 (with
+        ``WWW-Authenticate``) without a valid bearer token."""
+        if not self._service.writable:
             raise ApiError(403, "read_only", "Updates are disabled on this endpoint")
         scheme, _, given = self._authorization.partition(" ")
-        if scheme.lower() != "bearer" or not secrets.compare_digest(
-            given.strip().encode(), token.get_secret_value().encode()
-        ):
+        name = self._service.tokens.name_of(given.strip()) if scheme.lower() == "bearer" else None
+        if name is None:
             raise ApiError(
                 401,
                 "unauthorised",
                 "Send Authorization: Bearer <token> to write",
                 headers={"WWW-Authenticate": 'Bearer realm="mea-kg"'},
             )
+        return name
 
 
 async def get_write_gate(request: Request, service: Service) -> WriteGate:

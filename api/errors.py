@@ -37,9 +37,11 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from api.templates.entity_page import render_error
+from kg.build.publish import PublishRejected
 from kg.graph.answers import NodeRef
 from kg.rdf.negotiate import choose
-from kg.serve.service import NonConformingWrite
+from kg.serve.publishing import PublishFailed
+from kg.serve.service import SourceWriteRefused
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,11 @@ class ErrorBody(BaseModel):
         default=None,
         description="A write refused for SHACL violations (422): every finding, as "
         "`POST /validate` reports them (focus, path, value, severity, message, shape)",
+    )
+    diff: dict[str, Any] | None = Field(
+        default=None,
+        description="A publish refused (422): what it would have changed in the source's "
+        "graph (entities and facts added, removed, changed)",
     )
     iri: str | None = Field(default=None, description="Entity pages: the IRI asked for")
     candidates: list[NodeRef] | None = Field(
@@ -149,16 +156,37 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
     return error_response(request, ApiError(400, "bad_request", message))
 
 
-async def nonconforming_write_handler(request: Request, exc: Exception) -> Response:
-    """A write refused because source documents would not conform (Graph Store writes and
-    SPARQL Update alike): 422 with every finding of every such document."""
-    assert isinstance(exc, NonConformingWrite)
-    violations = [f for report in exc.reports.values() for f in report.violations()]
-    shown = "; ".join(f"{f.focus} {f.path or ''}: {f.message}" for f in violations[:3])
-    if len(violations) > 3:
-        shown += f" … and {len(violations) - 3} more (all in findings; or POST to /validate)"
-    findings = [asdict(f) for report in exc.reports.values() for f in report.findings]
-    error = ApiError(422, "does_not_conform", f"{exc}. {shown}", findings=findings)
+async def source_write_refused_handler(request: Request, exc: Exception) -> Response:
+    """A SPARQL Update that would change a source document's graph: 409, naming the route
+    that publishes one (sources change only whole, validated and versioned)."""
+    return error_response(request, ApiError(409, "publish_instead", str(exc)))
+
+
+async def publish_rejected_handler(request: Request, exc: Exception) -> Response:
+    """A publish refused because the document does not conform: 422, its findings and the
+    diff it would have made; nothing was switched."""
+    assert isinstance(exc, PublishRejected)
+    report = exc.report
+    message = f"{exc}; the version served is unchanged."
+    if report is not None:
+        violations = report.violations()
+        shown = "; ".join(f"{f.focus} {f.path or ''}: {f.message}" for f in violations[:3])
+        if len(violations) > 3:
+            shown += f" … and {len(violations) - 3} more (all in findings)"
+        message += f" {shown}"
+    findings = [asdict(f) for f in report.findings] if report is not None else None
+    error = ApiError(422, "does_not_conform", message, findings=findings, diff=exc.diff.to_json())
+    return error_response(request, error)
+
+
+async def publish_failed_handler(request: Request, exc: Exception) -> Response:
+    """A publish that could not be staged within its bounds: 422; nothing was switched."""
+    error = ApiError(
+        422,
+        "not_published",
+        f"The document was not published: {exc}; the version served "
+        "is unchanged. Split the document, or ask the operator to raise the limit.",
+    )
     return error_response(request, error)
 
 
@@ -167,7 +195,9 @@ EXCEPTION_HANDLERS: dict[
     int | type[Exception], Callable[[Request, Any], Coroutine[Any, Any, Response]]
 ] = {
     ApiError: api_error_handler,
-    NonConformingWrite: nonconforming_write_handler,
+    SourceWriteRefused: source_write_refused_handler,
+    PublishRejected: publish_rejected_handler,
+    PublishFailed: publish_failed_handler,
     RequestValidationError: validation_error_handler,
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from kg.build.pipeline import BuildResult, build
 from kg.settings import Settings
 from kg.stores import GraphStore, open_store
-from tests.support import PROJECT_ROOT, Canary
+from tests.support import PROJECT_ROOT, Canary, project_copy
 
 SHARED = PROJECT_ROOT.parent / "shared"
 
@@ -34,6 +35,20 @@ class Built:
 
 def make_settings(root: Path, **overrides: object) -> Settings:
     return Settings(store=root / "store", snapshot_dir=root / "snapshot", **overrides)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test, and every server a test starts, works in a copy of the project: a
+    publish switches ``data/sources``, and no test may change the checkout."""
+    root = project_copy(tmp_path_factory.mktemp("project"))
+    before = os.environ.get("KG_PROJECT_DIR")
+    os.environ["KG_PROJECT_DIR"] = str(root)
+    yield root
+    if before is None:
+        del os.environ["KG_PROJECT_DIR"]
+    else:
+        os.environ["KG_PROJECT_DIR"] = before
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -90,3 +91,28 @@ class Canary:
         self._stop.set()
         self._thread.join(timeout=2)
         self.sock.close()
+
+
+def project_copy(root: Path) -> Path:
+    """A project folder at ``root`` for tests that may publish: its own ``data/`` (a publish
+    switches ``data/sources``), the checkout's ontology, shapes, queries and UI linked."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(PROJECT_ROOT / "data", root / "data")
+    for name in ("ontology", "shapes", "queries", "ui"):
+        (root / name).symlink_to(PROJECT_ROOT / name, target_is_directory=True)
+    return root
+
+
+def writable_project(root: Path, store: Path, snapshot: Path) -> dict[str, str]:
+    """The environment of a server that may write and publish on a project of its own at
+    ``root``: a copy of the project (:func:`project_copy`) and of a built store and snapshot,
+    so that its publishes change nothing another test or the checkout reads."""
+    project_copy(root)
+    shutil.copytree(store, root / ".kg" / "store")
+    shutil.copytree(snapshot, root / ".kg" / "snapshot")
+    return {
+        "KG_PROJECT_DIR": str(root),
+        "KG_STORE": str(root / ".kg" / "store"),
+        "KG_SNAPSHOT_DIR": str(root / ".kg" / "snapshot"),
+        "KG_DATA_DIR": str(root / "data"),
+    }

@@ -5,10 +5,11 @@ URL ``/gsp/<path>`` is the graph IRI). GET and HEAD always work; PUT, POST and D
 ``Authorization: Bearer <KG_WRITE_TOKEN>``. A body is parsed completely before anything is
 written, so a rejected upload leaves the graph exactly as it was.
 
-A source document's graph (a graph under ``<base>/graph/`` other than those ``kg build``
-makes from the ontology and the reference tables, or derives:
-:data:`kg.rdf.namespaces.BUILT_GRAPHS`) is validated as the build validates it: a write after
-which it would not conform is a 422 with the findings, and nothing is written. The built
+A write to a source document's graph (a graph under ``<base>/graph/`` other than those
+``kg build`` makes from the ontology and the reference tables, or derives:
+:data:`kg.rdf.namespaces.BUILT_GRAPHS`) is a publish of the whole document, exactly as
+``PUT /sources/{key}`` (:mod:`api.routers.sources`): validated, reasoned and served as a new
+version; one that would not conform is a 422 with the findings, and nothing is written. The built
 graphs stay writable, so that ``kg build`` can load a snapshot into this server as into any
 SPARQL server (``KG_BACKEND=sparql``); the next build replaces them. Graphs outside
 ``<base>/graph/`` are scratch space, not validated.
@@ -34,6 +35,7 @@ from api.routing import route_per_method
 from kg.rdf.formats import GRAPH_TYPES, UPLOAD_SYNTAXES
 from kg.rdf.namespaces import source_key
 from kg.rdf.upload import UploadRefused, read_upload
+from kg.serve.service import GraphService
 from kg.stores.base import GraphStore
 from kg.stores.writes import replace_graph
 
@@ -152,10 +154,14 @@ async def _handle(
         raise ApiError(400, "bad_request", graph)
     if method in ("GET", "HEAD"):
         return _graph_response(request, service.store, graph, head=method == "HEAD")
-    write.require()
+    who = write.require()
     base = service.settings.base_iri
+    key = source_key(base, graph.value) if isinstance(graph, ox.NamedNode) else None
     if method == "DELETE":
         _require_graph(service.store, graph)
+        if key is not None:  # a source document: removed as a new version
+            await run_in_threadpool(service.publish, key, None, who=who)
+            return Response(status_code=204)
 
         def drop(store: GraphStore) -> None:
             if isinstance(graph, ox.DefaultGraph):
@@ -167,15 +173,11 @@ async def _handle(
         return Response(status_code=204)
     upload = await _read_upload(request, service, graph)
     existed = _exists(service.store, graph)
-    # A source document's graph: what it would hold after the write must conform.
-    source = graph.value if isinstance(graph, ox.NamedNode) else None
-    if source is not None and source_key(base, source) is None:
-        source = None
+    if key is not None:  # a source document: published, validated and versioned
+        await run_in_threadpool(_publish, service, key, method, upload, who)
+        return Response(status_code=204 if existed else 201)
 
     def put(store: GraphStore) -> None:
-        if source is not None:  # under the write lock: checked against what it will change
-            after = upload if method == "PUT" else _with_graph(store, graph, upload)
-            service.check_sources({source: [q.triple for q in after]})
         if method == "PUT":  # one step: readers never see the graph half-replaced
             replace_graph(store, graph, upload)
             return
@@ -187,9 +189,17 @@ async def _handle(
     return Response(status_code=204 if existed else 201)
 
 
-def _with_graph(store: GraphStore, graph: Target, upload: list[ox.Quad]) -> list[ox.Quad]:
-    """What ``graph`` would hold after ``upload`` is added to it."""
-    return [*store.quads_for_pattern(None, None, None, graph), *upload]
+def _publish(service: GraphService, key: str, method: str, upload: list[ox.Quad], who: str) -> None:
+    """A Graph Store write to a source document's graph, made as a publish of the whole
+    document (:meth:`GraphService.publish`): PUT replaces it, POST adds to the file served."""
+    added = ox.serialize([q.triple for q in upload], format=ox.RdfFormat.N_TRIPLES) or b""
+    if method == "POST":
+        served = service.settings.sources_dir / f"{key}.ttl"
+        current = served.read_bytes() if served.exists() else b""
+        document = current + b"\n" + added  # Turtle may follow Turtle: N-Triples is Turtle
+    else:
+        document = added
+    service.publish(key, document, who=who)
 
 
 async def _create(request: Request, service: Service, write: WriteGate) -> Response:

@@ -57,8 +57,8 @@ RESPONSES = error_responses(
         406: "No acceptable media type for this kind of answer",
         413: "The query or update is longer than this endpoint accepts",
         415: "Unsupported request media type",
-        422: "An update after which a source document's graph would not conform to the shapes: "
-        "the findings, and nothing was written",
+        409: "An update that would change a source document's graph (publish the whole "
+        "document with PUT /sources/{key}): nothing was written",
         503: "The query ran out of time; nothing of its answer was sent",
     },
 )

@@ -64,8 +64,18 @@ class Settings(BaseSettings):
     #: Query worker processes kept warm, and the most started when all are busy.
     query_workers: int = 2
     max_query_workers: int = 8
-    #: Bearer token that enables SPARQL Update and Graph Store writes; unset = read-only.
+    #: A bearer token that enables writes, known by the name ``KG_WRITE_TOKEN`` (one shared
+    #: secret: prefer named tokens, ``kg token add NAME``, kept in :attr:`tokens_file`). With
+    #: neither, the server is read-only.
     write_token: SecretStr | None = None
+    #: The named write tokens: a JSON file of name -> sha256 of the token (``kg token add``).
+    tokens_file: Path = Path(".kg", "tokens.json")
+    #: How many versions before the one served are kept for ``kg restore``.
+    keep_versions: int = Field(default=10, ge=0)
+    #: A publish's parsing, validation and reasoning run in a child process, stopped past
+    #: this many seconds or this many bytes of memory; the live graph is left as it was.
+    publish_timeout: float = 300.0
+    publish_memory_bytes: int = 4 * 2**30
     #: The ``sparql`` backend: query endpoint, update endpoint, Graph Store Protocol endpoint
     #: (used for loading when set), and credentials (``digest``, ``basic`` or ``bearer``, where
     #: the password is the token).
@@ -129,6 +139,16 @@ class Settings(BaseSettings):
         return self.snapshot_dir.with_name(self.snapshot_dir.name + ".switch")
 
     @property
+    def versions_dir(self) -> Path:
+        """The versions kept before the one served, one folder each (:mod:`kg.build.versions`)."""
+        return self.snapshot_dir.with_name("versions")
+
+    @property
+    def sources_dir(self) -> Path:
+        """The sources, one file per document (``data/sources``)."""
+        return self.data_dir / "sources"
+
+    @property
     def ui_modules_dir(self) -> Path:
         """Where ``npm ci`` installs the browser libraries (``ui/node_modules``)."""
         return self.project_dir / "ui" / "node_modules"
@@ -138,7 +158,15 @@ class Settings(BaseSettings):
 SNAPSHOT_NQUADS, SNAPSHOT_MANIFEST = "graph.nq", "manifest.json"
 
 #: The settings that name folders, taken from :attr:`Settings.project_dir` when relative.
-_PROJECT_PATHS = ("store", "snapshot_dir", "ontology_dir", "shapes_dir", "data_dir", "queries_dir")
+_PROJECT_PATHS = (
+    "store",
+    "snapshot_dir",
+    "ontology_dir",
+    "shapes_dir",
+    "data_dir",
+    "queries_dir",
+    "tokens_file",
+)
 
 
 @lru_cache

@@ -34,7 +34,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     store = ox.Store(str(store_dir))
     store.flush()
     del store
-    with live_server({"KG_STORE": str(store_dir), "KG_WRITE_TOKEN": TOKEN}) as base:
+    env = {"KG_STORE": str(store_dir), "KG_SNAPSHOT_DIR": str(store_dir.parent / "snapshot")}
+    with live_server({**env, "KG_WRITE_TOKEN": TOKEN}) as base:
         yield base
 
 

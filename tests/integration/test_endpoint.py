@@ -123,8 +123,12 @@ def test_no_outbound_request_is_made_for_a_user(server: str, canary: Canary, que
     assert canary.connections == 0
 
 
-def test_load_is_refused_even_with_writes_enabled(built, canary: Canary) -> None:  # type: ignore[no-untyped-def]
-    env = {"KG_STORE": str(built.settings.store), "KG_WRITE_TOKEN": "t0ken"}
+def test_load_is_refused_even_with_writes_enabled(built, canary: Canary, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {
+        "KG_STORE": str(built.settings.store),
+        "KG_SNAPSHOT_DIR": str(tmp_path / "snapshot"),
+        "KG_WRITE_TOKEN": "t0ken",
+    }
     # A copy is not needed: the update is refused before it runs, so the store is untouched.
     with live_server(env) as base:
         r = httpx.post(
@@ -246,7 +250,11 @@ def test_writes_need_the_right_bearer_token_and_bad_uploads_change_nothing(built
 
     store = tmp_path / "store"
     shutil.copytree(built.settings.store, store)
-    env = {"KG_STORE": str(store), "KG_WRITE_TOKEN": "s3cret"}
+    env = {
+        "KG_STORE": str(store),
+        "KG_SNAPSHOT_DIR": str(tmp_path / "snapshot"),
+        "KG_WRITE_TOKEN": "s3cret",
+    }
     auth = {"authorization": "Bearer s3cret"}
     with live_server(env) as base:
         graph = {"graph": "https://example.org/uploads/1"}

@@ -24,7 +24,8 @@ COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 def writable(built, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     store = Path(tmp_path_factory.mktemp("writable")) / "store"
     shutil.copytree(built.settings.store, store)
-    with live_server({"KG_STORE": str(store), "KG_WRITE_TOKEN": "s3cret"}) as base:
+    env = {"KG_STORE": str(store), "KG_SNAPSHOT_DIR": str(store.parent / "snapshot")}
+    with live_server({**env, "KG_WRITE_TOKEN": "s3cret"}) as base:
         yield base
 
 

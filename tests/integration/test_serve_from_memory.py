@@ -192,7 +192,8 @@ def test_a_store_changed_after_its_build_is_copied_as_it_is(built, tmp_path) -> 
     store = tmp_path / "store"
     shutil.copytree(built.settings.store, store)
     auth = {"authorization": "Bearer s3cret", "content-type": "application/n-triples"}
-    with live_server({"KG_STORE": str(store), "KG_WRITE_TOKEN": "s3cret"}) as writable:
+    env = {"KG_STORE": str(store), "KG_SNAPSHOT_DIR": str(tmp_path / "snapshot")}
+    with live_server({**env, "KG_WRITE_TOKEN": "s3cret"}) as writable:
         put = httpx.put(
             f"{writable}/gsp",
             params={"graph": "https://example.org/uploads/1"},

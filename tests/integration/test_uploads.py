@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from kg.shacl.validate import load_shapes, validate
-from tests.support import PROJECT_ROOT, live_server, live_server_process
+from tests.support import PROJECT_ROOT, live_server, live_server_process, writable_project
 
 TOKEN = "s3cret"
 AUTH = {"authorization": f"Bearer {TOKEN}"}
@@ -48,9 +48,8 @@ BOMB = (
 def server(built: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A writable server on a copy of the seed build, uploads capped at 1 MiB."""
     root = Path(tmp_path_factory.mktemp("uploads"))
-    shutil.copytree(built.settings.store, root / "store")
     env = {
-        "KG_STORE": str(root / "store"),
+        **writable_project(root, built.settings.store, built.settings.snapshot_dir),
         "KG_WRITE_TOKEN": TOKEN,
         "KG_MAX_UPLOAD_BYTES": str(LIMIT),
     }
@@ -310,9 +309,8 @@ def test_a_server_killed_while_it_replaces_a_graph_keeps_the_old_one(
     """kill -9 during a big PUT, the moment a reader sees the graph empty (or after 4 s if
     it never does): after a restart the graph is the old or the new, never empty. (The PUT
     cleared the graph, then added the new triples: a kill between the two lost the graph.)"""
-    shutil.copytree(built.settings.store, tmp_path / "store")
     env = {
-        "KG_STORE": str(tmp_path / "store"),
+        **writable_project(tmp_path, built.settings.store, built.settings.snapshot_dir),
         "KG_WRITE_TOKEN": TOKEN,
         "KG_MAX_UPLOAD_BYTES": str(64 << 20),
     }
@@ -361,7 +359,8 @@ def test_a_source_graph_that_would_not_conform_is_refused_with_its_findings(
         assert r.status_code == 422, r.text
         body_json = r.json()
         assert body_json["error"] == "does_not_conform"
-        assert "Nothing was written" in body_json["message"]
+        assert "not published" in body_json["message"]
+        assert body_json["diff"]["counts"]["added_facts"] >= 1
         assert any(
             f["severity"] == "Violation" and f["focus"].endswith("tehran-pow-2009-2010-1")
             for f in body_json["findings"]
@@ -372,11 +371,11 @@ def test_a_source_graph_that_would_not_conform_is_refused_with_its_findings(
     assert r.status_code == 204, r.text
 
 
-def test_an_update_that_breaks_a_source_document_is_refused_with_its_findings(
+def test_an_update_that_touches_a_source_document_is_refused_naming_the_route(
     server: str,
 ) -> None:
-    """SPARQL Update is tried on a copy first; the source graphs it changed are validated
-    there, and a violation refuses the whole update."""
+    """SPARQL Update is tried on a copy first; one that changes a source graph, conforming
+    or not, is refused naming the route that publishes the document (validated, versioned)."""
     graph = f"{BASE}/graph/tehran-pow-2009-2010"
     before = live_checksum(server)
     update = f"INSERT DATA {{ GRAPH <{graph}> {{ {ENDS_BEFORE_START.decode().strip()} }} }}"
@@ -386,9 +385,9 @@ def test_an_update_that_breaks_a_source_document_is_refused_with_its_findings(
         headers={**AUTH, "content-type": "application/sparql-update", "accept": "application/json"},
         timeout=60,
     )
-    assert r.status_code == 422, r.text
-    assert r.json()["error"] == "does_not_conform"
-    assert any(f["severity"] == "Violation" for f in r.json()["findings"])
+    assert r.status_code == 409, r.text
+    assert r.json()["error"] == "publish_instead"
+    assert "PUT /sources/tehran-pow-2009-2010" in r.json()["message"]
     assert live_checksum(server) == before
     scratch = "INSERT DATA { GRAPH <https://example.org/scratch> { <urn:x:a> <urn:x:b> 1 } }"
     r = httpx.post(

@@ -75,7 +75,13 @@ def own_server(built: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     empty = ox.Store(str(root / "store"))
     empty.flush()
     del empty
-    env = {"KG_STORE": str(root / "store"), "KG_SNAPSHOT_DIR": str(root / "snapshot")}
+    # Its own base IRI: the graphs loaded into it are then not its source documents (which
+    # change only by publishing) but free graphs, as in any SPARQL store.
+    env = {
+        "KG_STORE": str(root / "store"),
+        "KG_SNAPSHOT_DIR": str(root / "snapshot"),
+        "KG_BASE_IRI": "https://backend.example.org/kg",
+    }
     with live_server({**env, "KG_WRITE_TOKEN": TOKEN}) as base:
         settings = sparql_settings(
             built,

@@ -5,6 +5,7 @@ an rdflib graph keyed by the IRI of the named graph it will live in, rebased on
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rdflib import Graph
 
@@ -36,8 +37,9 @@ def load_ontology(settings: Settings) -> Graph:
     return skolemize(ontology, settings.base_iri, "ontology")
 
 
-def load_inputs(settings: Settings) -> Inputs:
-    """Read the ontology, the reference data and every source, rebased on ``KG_BASE_IRI``."""
+def load_inputs(settings: Settings, *, sources_dir: Path | None = None) -> Inputs:
+    """Read the ontology, the reference data and every source (of ``sources_dir``, the
+    sources folder unless given), rebased on ``KG_BASE_IRI``."""
     base = settings.base_iri
     reference_dir = settings.data_dir / "reference"
     inputs = Inputs(ontology=load_ontology(settings))
@@ -51,7 +53,7 @@ def load_inputs(settings: Settings) -> Inputs:
         graph_iri(base, f"reference/{name}"): skolemize(rebase(g, base), base, f"reference-{name}")
         for name, g in reference.items()
     }
-    for path in sorted((settings.data_dir / "sources").glob("*.ttl")):
+    for path in sorted((sources_dir or settings.sources_dir).glob("*.ttl")):
         name = graph_iri(base, path.stem)
         try:
             inputs.sources[name] = skolemize(rebase(read_rdf(path), base), base, path.stem)

@@ -1,23 +1,31 @@
 """The build: load -> validate per source -> reconcile -> reason -> snapshot -> store
 (DESIGN.md §2). Each stage is a function of the previous stage's output; a source that fails
 validation is reported and left out while the rest of the graph still builds.
+
+A build is made in two halves: :func:`stage` writes the next version beside the one served
+(snapshot, store and the sources it was built from) and :func:`commit` switches to it as one
+step (:mod:`kg.build.switch`), keeping the version it retires (:mod:`kg.build.versions`). A
+publish (:mod:`kg.build.publish`) is the same build from a changed copy of the sources.
 """
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph
 
+from kg.build.changes import changes_graph
 from kg.build.inputs import load_inputs
 from kg.build.reconcile import reconciliation_graph
 from kg.build.snapshot import Manifest, write_snapshot
-from kg.build.switch import complete_switch, discard_staged, staged, switch
+from kg.build.switch import Replace, complete_switch, discard_staged, staged, switch
+from kg.build.versions import SNAPSHOT_SOURCES, kept_path, live_manifest, next_version, prune
 from kg.rdf.namespaces import graph_iri
 from kg.rdf.terms import rdflib_graph
 from kg.reason.in_store import materialise_in_store
@@ -54,44 +62,93 @@ def validate_sources(
 
 
 @dataclass
+class VersionNote:
+    """Who makes a version and why, for its manifest and the changes graph."""
+
+    published_by: str = field(default_factory=lambda: _system_user())
+    change: str = "kg build"
+    changed_sources: dict[str, str] = field(default_factory=dict)
+    #: Record the change in the changes graph (publishes and restores; a plain build is a
+    #: function of the folders alone, so its snapshot stays byte-identical for the same input).
+    record: bool = False
+
+
+@dataclass
 class BuildResult:
     manifest: Manifest
     reports: dict[str, ValidationReport]
     rejected: dict[str, str]
     graphs: dict[str, Graph]
+    #: What :func:`commit` switches: the staged snapshot and store, and the sources if a
+    #: publish changed them.
+    changes: list[Replace] = field(default_factory=list)
 
 
 class BuildRejected(Exception):
     """A strict build with a rejected source: nothing was written, what is served stays."""
 
-    def __init__(self, reports: dict[str, ValidationReport], rejected: dict[str, str]) -> None:
+    def __init__(
+        self,
+        reports: dict[str, ValidationReport],
+        rejected: dict[str, str],
+        sources: dict[str, Graph] | None = None,
+    ) -> None:
         super().__init__(f"{len(rejected)} source(s) rejected; nothing was replaced")
         self.reports = reports
         self.rejected = rejected
+        #: The sources as read, rejected or not (a publish's diff shows what was sent).
+        self.sources = sources or {}
 
 
 def build(
-    settings: Settings, progress: Progress = lambda _msg: None, *, strict: bool = False
+    settings: Settings,
+    progress: Progress = lambda _msg: None,
+    *,
+    strict: bool = False,
+    note: VersionNote | None = None,
 ) -> BuildResult:
-    """Run the whole build and load the store; returns the manifest and per-source reports.
+    """Run the whole build and switch to it; returns the manifest and per-source reports.
 
     A source that fails validation is left out and the rest builds; with ``strict``, any
     rejected source stops the build before the snapshot and the store are touched
     (:class:`BuildRejected`), so a rejected build never replaces what is served."""
     started = time.perf_counter()
+    prepare(settings, progress)
+    result = stage(settings, progress, strict=strict, note=note or VersionNote(), started=started)
+    commit(settings, result, progress)
+    progress(f"done in {time.perf_counter() - started:.1f}s")
+    return result
+
+
+def prepare(settings: Settings, progress: Progress = lambda _msg: None) -> None:
+    """Finish a switch a killed process left decided, and clear what one left staged."""
+    if complete_switch(settings.build_journal):
+        progress("      finished the switch to the version before, which was interrupted")
+    discard_staged([settings.snapshot_dir, settings.store, settings.sources_dir])
+
+
+def stage(
+    settings: Settings,
+    progress: Progress = lambda _msg: None,
+    *,
+    sources_dir: Path | None = None,
+    strict: bool | Collection[str] = False,
+    note: VersionNote,
+    started: float | None = None,
+) -> BuildResult:
+    """Build the next version beside the one served, from ``sources_dir`` (the sources
+    folder unless given), and say what :func:`commit` must switch.
+
+    ``strict`` is ``True`` to refuse (:class:`BuildRejected`) if any source is rejected, or
+    the graph IRIs of the sources that must not be."""
+    started = time.perf_counter() if started is None else started
     base = settings.base_iri
 
     def step(n: int, message: str) -> None:
         progress(f"[{n}/6] {message} ({time.perf_counter() - started:.1f}s)")
 
-    # A build killed during its switch is finished first; one killed before it left only
-    # staged directories, which nothing serves.
-    if complete_switch(settings.build_journal):
-        progress("      finished the switch to the build before, which was interrupted")
-    discard_staged([settings.snapshot_dir, settings.store])
-
     step(1, "loading ontology, reference data and sources")
-    inputs = load_inputs(settings)
+    inputs = load_inputs(settings, sources_dir=sources_dir)
     shapes = load_shapes(settings.shapes_dir)
     context = inputs.reference_union()
 
@@ -107,8 +164,10 @@ def build(
             accepted[name] = graph
         else:
             rejected[name] = f"{len(report.violations())} SHACL violation(s)"
-    if strict and rejected:
-        raise BuildRejected(reports, rejected)
+    must_conform = set(rejected) if strict is True else set(strict or ()) & set(rejected)
+    if must_conform:
+        refused = {name: rejected[name] for name in must_conform}
+        raise BuildRejected(reports, refused, inputs.sources)
 
     step(3, "reconciling indicator claims with the GBF monitoring framework")
     data_union = Graph()
@@ -123,22 +182,65 @@ def build(
     step(4, "materialising the entailments the ontology declares")
     graphs[graph_iri(base, "inferred")] = materialise(inputs.ontology, graphs)
 
-    step(5, f"writing the snapshot to {settings.snapshot_dir}")
-    next_snapshot = staged(settings.snapshot_dir)
-    manifest = write_snapshot(next_snapshot, graphs, base_iri=base, rejected=rejected)
-    _carry_over(settings.snapshot_dir, next_snapshot)
+    version = next_version(settings)
+    changes = changes_graph(settings, version=version, note=note)
+    if len(changes):
+        graphs[graph_iri(base, "changes")] = changes
 
-    step(6, f"loading {manifest.triples} triples into the {_store_name(settings)}")
-    lives = [settings.snapshot_dir]
+    next_snapshot = staged(settings.snapshot_dir)
+    step(5, f"writing version {version}'s snapshot to {next_snapshot}")
+    manifest = write_snapshot(
+        next_snapshot,
+        graphs,
+        base_iri=base,
+        rejected=rejected,
+        version=version,
+        published_by=note.published_by,
+        change=note.change,
+        changed_sources=note.changed_sources,
+    )
+    _carry_over(settings.snapshot_dir, next_snapshot)
+    shutil.copytree(sources_dir or settings.sources_dir, next_snapshot / SNAPSHOT_SOURCES)
+
+    live = live_manifest(settings)
+    kept = None if live is None else kept_path(settings, live.version)
+    changes_made = [Replace(settings.snapshot_dir, keep=kept)]
     if settings.backend == "oxigraph":
+        step(6, f"loading {manifest.triples} triples into a new store beside {settings.store}")
         stage_directory(staged(settings.store), next_snapshot / SNAPSHOT_NQUADS)
-        lives.append(settings.store)
-    else:  # another server, or none (memory): loaded as it is, the snapshot switched after
-        load_snapshot(settings, next_snapshot / SNAPSHOT_NQUADS)
-    switch(settings.build_journal, lives)
+        changes_made.append(Replace(settings.store))
+    else:
+        step(6, f"staged {manifest.triples} triples for the {_store_name(settings)}")
+    if sources_dir is not None:
+        changes_made.append(Replace(settings.sources_dir))
+    return BuildResult(manifest, reports, rejected, graphs, changes_made)
+
+
+def commit(
+    settings: Settings,
+    result: BuildResult,
+    progress: Progress = lambda _msg: None,
+    *,
+    before_switch: Callable[[], None] = lambda: None,
+) -> None:
+    """Switch to the version :func:`stage` made: what was served is kept as a version, and
+    the oldest kept beyond ``KG_KEEP_VERSIONS`` removed. ``before_switch`` runs just before
+    the switch (a server lets go of the store it is about to replace)."""
+    if settings.backend != "oxigraph":  # another server, or none (memory): loaded as it is
+        load_snapshot(settings, staged(settings.snapshot_dir) / SNAPSHOT_NQUADS)
+    before_switch()
+    switch(settings.build_journal, result.changes)
     changed_marker(settings.store).unlink(missing_ok=True)  # the store is its snapshot again
-    progress(f"done in {time.perf_counter() - started:.1f}s")
-    return BuildResult(manifest=manifest, reports=reports, rejected=rejected, graphs=graphs)
+    removed = prune(settings)
+    progress(
+        f"      serving version {result.manifest.version}"
+        + (f"; removed kept version(s) {', '.join(map(str, removed))}" if removed else "")
+    )
+
+
+def discard(settings: Settings) -> None:
+    """Remove what :func:`stage` made without switching to it (a dry run)."""
+    discard_staged([settings.snapshot_dir, settings.store, settings.sources_dir])
 
 
 def materialise(ontology: Graph, graphs: dict[str, Graph]) -> Graph:
@@ -171,12 +273,13 @@ def _carry_over(live: Path, next_snapshot: Path) -> None:
 
 
 def _store_name(settings: Settings) -> str:
-    if settings.backend == "oxigraph":
-        return f"Oxigraph store at {settings.store}"
     if settings.backend == "sparql":
         return f"SPARQL server at {settings.sparql_query}"
     return "memory backend (read from the snapshot when opened)"
 
 
-def source_files(settings: Settings) -> list[Path]:
-    return sorted((settings.data_dir / "sources").glob("*.ttl"))
+def _system_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        return "unknown"

@@ -1,12 +1,14 @@
-"""A build's snapshot: one N-Quads file (sorted, so identical inputs give identical bytes)
-and a manifest with the triples per named graph, the file's sha256 and the build time."""
+"""A version of the graph: its snapshot, one N-Quads file (sorted, so identical inputs give
+identical bytes), and a manifest with the triples per named graph, the file's sha256, the
+version number, who made it, when, and what changed (:mod:`kg.build.versions` keeps the
+versions before it)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,13 +28,24 @@ class Manifest:
     triples: int
     graphs: dict[str, int] = field(default_factory=dict)
     rejected_sources: dict[str, str] = field(default_factory=dict)
+    #: The version's number: one more than the version it replaced (0: built before
+    #: versions were numbered).
+    version: int = 0
+    #: Who made it: the write token's name for a publish, the system user for ``kg build``.
+    published_by: str = ""
+    #: What made it, in a sentence ("kg build", "published tehran-pow-2009-2010", ...).
+    change: str = ""
+    #: Source key -> "added", "replaced" or "removed", for the sources this version changed.
+    changed_sources: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
 
     @classmethod
     def read(cls, directory: Path) -> Manifest:
-        return cls(**json.loads((directory / SNAPSHOT_MANIFEST).read_text(encoding="utf-8")))
+        data = json.loads((directory / SNAPSHOT_MANIFEST).read_text(encoding="utf-8"))
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 class SnapshotMissing(RuntimeError):
@@ -61,6 +74,10 @@ def write_snapshot(
     base_iri: str,
     rejected: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    version: int = 0,
+    published_by: str = "",
+    change: str = "",
+    changed_sources: Mapping[str, str] | None = None,
 ) -> Manifest:
     """Write ``graph.nq`` and ``manifest.json`` into ``directory`` (created if missing)."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -75,12 +92,31 @@ def write_snapshot(
     built = (now or datetime.now(UTC)).replace(microsecond=0)
     manifest = Manifest(
         built_at=built.isoformat().replace("+00:00", "Z"),
-        version_iri=f"{base_iri}/release/{built.date().isoformat()}",
+        version_iri=f"{base_iri}/release/{version}",
         base_iri=base_iri,
         sha256=hashlib.sha256(data).hexdigest(),
         triples=len(lines),
         graphs=dict(sorted(counts.items())),
         rejected_sources=dict(sorted((rejected or {}).items())),
+        version=version,
+        published_by=published_by,
+        change=change,
+        changed_sources=dict(sorted((changed_sources or {}).items())),
     )
     (directory / SNAPSHOT_MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
     return manifest
+
+
+def snapshot_graph(directory: Path, name: str) -> Graph:
+    """The named graph ``name`` of the snapshot in ``directory`` (empty if it has none), read
+    from its sorted N-Quads by the graph's name so the rest of the graph is not parsed."""
+    graph = Graph()
+    path = directory / SNAPSHOT_NQUADS
+    if not path.exists():
+        return graph
+    suffix = f" <{name}> .\n"
+    with open(path, encoding="utf-8") as handle:
+        lines = [line[: -len(suffix)] + " .\n" for line in handle if line.endswith(suffix)]
+    if lines:
+        graph.parse(data="".join(lines), format="nt")
+    return graph

@@ -15,13 +15,15 @@ from kg.shacl.validate import ValidationReport
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from kg.build.pipeline import BuildRejected, build
+    from kg.build.writer import sole_writer
 
     def progress(message: str) -> None:
         if not args.quiet:
             print(message, file=sys.stderr, flush=True)
 
     try:
-        result = build(settings, progress=progress, strict=args.strict)
+        with sole_writer(settings):
+            result = build(settings, progress=progress, strict=args.strict)
     except BuildRejected as rejected:
         _report_rejected(rejected.reports, rejected.rejected)
         print(

@@ -15,6 +15,7 @@ from kg.settings import get_settings
 #: The command groups, each a module with ``register(subparsers)``, in the order of ``kg -h``.
 COMMAND_MODULES = (
     "kg.cli.build",
+    "kg.cli.publish",
     "kg.cli.query",
     "kg.cli.serve",
     "kg.cli.graph",
@@ -36,6 +37,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from pydantic import ValidationError
 
+    from kg.build.writer import WriterBusy
     from kg.query.execute import QueryError
     from kg.rdf.read import RDFInputError
     from kg.stores import StoreError
@@ -48,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         field = str(first["loc"][0]) if first["loc"] else "setting"
         err(f"KG_{field.upper()}: {first['msg']}")
         return EXIT_USAGE
-    except (RDFInputError, QueryError, StoreError) as error:
+    except (RDFInputError, QueryError, StoreError, WriterBusy) as error:
         err(str(error))
         return EXIT_USAGE
     except OSError as error:

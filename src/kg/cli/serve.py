@@ -19,11 +19,18 @@ APP_ENTRY_POINT = "kg.app"
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from kg.build.writer import sole_writer
     from kg.serve.service import check_serving
+    from kg.serve.tokens import WriteTokens
     from kg.stores import open_store
 
-    # Fail early and clearly: settings no server can serve, or nothing built.
-    check_serving(settings)
+    # Fail early and clearly: settings no server can serve, nothing built, or another
+    # writer (a build, a publish, a writable server) on the same folders.
+    writable = WriteTokens(settings).any
+    check_serving(settings, writable)
+    if writable:
+        with sole_writer(settings):
+            pass
     open_store(settings).query("ASK {}")
     (app_factory,) = (ep.load() for ep in entry_points(group=APP_ENTRY_POINT))
     uvicorn.run(

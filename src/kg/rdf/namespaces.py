@@ -57,7 +57,7 @@ def entity_iri(base: str, kind: str, key: str) -> str:
 #: The named graphs ``kg build`` makes from the ontology and reference tables, or derives
 #: (reconciliation, inferred): a write to one is refused, as the next build would undo it.
 #: Every other graph under ``<base>/graph/`` holds one source document.
-BUILT_GRAPHS = ("ontology", "reconciliation", "inferred", "reference/", "export/")
+BUILT_GRAPHS = ("ontology", "reconciliation", "inferred", "changes", "reference/", "export/")
 
 
 def source_key(base: str, graph: str) -> str | None:

@@ -37,7 +37,15 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-__all__ = ["MAX_BLANK_NODE_DEPTH", "UploadRefused", "blank_node_depth", "read_upload"]
+from kg.rdf.namespaces import PREFIXES
+
+__all__ = [
+    "MAX_BLANK_NODE_DEPTH",
+    "UploadRefused",
+    "blank_node_depth",
+    "read_upload",
+    "source_document",
+]
 
 #: The deepest nesting of blank nodes accepted (a workplan table nests two or three levels).
 MAX_BLANK_NODE_DEPTH = 64
@@ -117,3 +125,20 @@ def blank_node_depth(quads: Iterable[ox.Quad]) -> int:
                 on_path.add(child)
                 pending.append(iter(children[child]))
     return max(depth.values(), default=0)
+
+
+def source_document(body: bytes, syntax: ox.RdfFormat) -> bytes:
+    """``body`` as a source file's Turtle (``data/sources/<key>.ttl``), read as any upload
+    is (:func:`read_upload`: refused DTDs, deep nesting): a Turtle body is kept byte for byte,
+    comments and layout included; any other syntax is written as Turtle.
+
+    >>> source_document(b"<urn:a> <urn:b> <urn:c> .", ox.RdfFormat.N_TRIPLES)[-26:]
+    b'<urn:a> <urn:b> <urn:c> .\\n'
+    """
+    quads = read_upload(body, syntax)
+    if syntax == ox.RdfFormat.TURTLE:
+        return body
+    return (
+        ox.serialize([q.triple for q in quads], format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
+        or b""
+    )

@@ -19,16 +19,20 @@ per process and serves read-only.
 
 from __future__ import annotations
 
+import gc
+import os
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
+from collections.abc import Callable
 from typing import TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph
 
+from kg.build.pipeline import commit, discard
+from kg.build.publish import Published
 from kg.build.switch import complete_switch
+from kg.build.writer import acquire as acquire_writer
 from kg.graph.projection import GraphProjection, load_projection
 from kg.publish.dump import description_only, export_rdf, exported_quads
 from kg.publish.informea.feed import Feed, compute_feed
@@ -36,37 +40,39 @@ from kg.query.describe import graph_counts
 from kg.rdf.namespaces import graph_iri, source_key
 from kg.rdf.terms import rdflib_graph
 from kg.serve.pool import QueryPool
+from kg.serve.publishing import stage_bounded
+from kg.serve.tokens import WriteTokens
 from kg.serve.trial_update import trial_update
 from kg.serve.views import DerivedViews
 from kg.settings import Settings
 from kg.shacl.sources import SourceValidator
-from kg.shacl.validate import ValidationReport, load_shapes
+from kg.shacl.validate import load_shapes
 from kg.stores import GraphStore, StoreError, open_store
 from kg.stores.oxigraph import mark_changed
 
 T = TypeVar("T")
 
 
-class NonConformingWrite(Exception):
-    """A write after which source documents' graphs would not conform to the shapes; nothing
-    was written. ``reports`` holds each such graph's report, by graph IRI. (Not a
-    ``ValueError``: handlers that turn bad input into a 400 must let it through to its 422.)"""
+class SourceWriteRefused(Exception):
+    """A SPARQL Update that would change source documents' graphs: nothing was written.
+    A source changes only as a whole document, validated and versioned
+    (``PUT /sources/{key}``); ``keys`` are the sources the update touched."""
 
-    def __init__(self, reports: dict[str, ValidationReport]) -> None:
-        violations = sum(len(r.violations()) for r in reports.values())
+    def __init__(self, keys: list[str]) -> None:
+        routes = ", ".join(f"PUT /sources/{key}" for key in keys)
         super().__init__(
-            f"Nothing was written: {', '.join(reports)} would not conform "
-            f"({violations} violation{'s' if violations != 1 else ''})"
+            f"Nothing was written: a SPARQL Update cannot change a source document's graph "
+            f"({', '.join(keys)}). Publish the whole document instead ({routes}, or kg "
+            "publish), so that it is validated and kept as a version"
         )
-        self.reports = reports
+        self.keys = keys
 
 
 KEEP_GENERATIONS = 3
 
 
-def check_serving(settings: Settings) -> None:
+def check_serving(settings: Settings, writable: bool) -> None:
     """Raise :class:`StoreError`, saying what to change, for settings no server can serve."""
-    writable = settings.write_token is not None
     if writable and settings.backend == "memory":
         raise StoreError(
             "KG_BACKEND=memory serves read-only: unset KG_WRITE_TOKEN, or use the "
@@ -90,7 +96,9 @@ class GraphService:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.writable = settings.write_token is not None
+        #: Who may write (named tokens, ``KG_WRITE_TOKEN``); none: the server is read-only.
+        self.tokens = WriteTokens(settings)
+        self.writable = self.tokens.any
         self._write_lock = threading.Lock()
         #: How many writes have been applied: every view derived from the graph and kept
         #: (:attr:`views`) is made again when this has moved on.
@@ -99,7 +107,9 @@ class GraphService:
         self._generation = 0
         self._generations_dir = settings.store.with_name(settings.store.name + ".generations")
         self._checkpoints = settings.backend == "oxigraph" and self.writable
-        check_serving(settings)
+        check_serving(settings, self.writable)
+        #: A writable server is the folders' one writer while it runs (kg.build.writer).
+        self._writer_lock = acquire_writer(settings) if self.writable else None
         complete_switch(settings.build_journal)  # a build killed mid-switch: finish it first
         self.store: GraphStore
         worker_path: str | None = None
@@ -111,6 +121,7 @@ class GraphService:
             worker_path = self._checkpoint()
         else:
             self.store = open_store(settings, read_only=True)
+        self._worker_path = worker_path
         self.counts = graph_counts(self.store)
         self.pool = QueryPool(
             settings,
@@ -133,6 +144,49 @@ class GraphService:
         for old in sorted(self._generations_dir.iterdir())[:-KEEP_GENERATIONS]:
             shutil.rmtree(old, ignore_errors=True)
         return str(target)
+
+    def publish(
+        self, key: str, turtle: bytes | None, *, who: str, dry_run: bool = False
+    ) -> Published:
+        """Publish ``turtle`` as the source ``key`` (``None`` removes it) as a new version,
+        or with ``dry_run`` only report; :mod:`kg.build.publish` says what each step does.
+
+        The version is staged in a bounded child process (:mod:`kg.serve.publishing`); the
+        server then lets go of its store, switches to the staged one, opens it and points
+        the query workers at it, all under the write lock. Readers meanwhile read the last
+        checkpoint (a directory nobody writes), so they see the version before or the one
+        after, never a mix.
+
+        :raises PublishRejected: the document does not conform; nothing was switched.
+        :raises PublishFailed: out of time or memory staging it; nothing was switched."""
+        if not self.writable:
+            raise PermissionError("writes are disabled")
+        with self._write_lock:
+            done, result = stage_bounded(self.settings, key, turtle, who=who)
+            if dry_run:
+                discard(self.settings)
+                return done
+            try:
+                commit(self.settings, result, before_switch=self._let_go)
+            finally:
+                self._take_hold()
+            done.manifest = result.manifest
+            self.counts = graph_counts(self.store)
+            self.version += 1
+            return done
+
+    def _let_go(self) -> None:
+        """Before a switch: serve the last checkpoint and close the store to be replaced."""
+        if self._checkpoints and self._worker_path is not None:
+            self.store = ox.Store.read_only(self._worker_path)
+            gc.collect()  # the read-write handle is closed once nothing refers to it
+
+    def _take_hold(self) -> None:
+        """After a switch (or a failed one): open the store served and checkpoint it."""
+        if self._checkpoints:
+            self.store = ox.Store(str(self.settings.store))
+            self._worker_path = self._checkpoint()
+            self.pool.switch(self._worker_path)
 
     def write(self, change: Callable[[GraphStore], T]) -> T:
         """Apply ``change`` to the store, one writer at a time, then publish the result to the
@@ -170,7 +224,9 @@ class GraphService:
                     changed = trial_update(
                         str(trial), text, base_iri, timeout, watch=graph_iri(base, "")
                     )
-                    self._check_trial(trial, [g for g in changed if source_key(base, g)])
+                    keys = [k for k in (source_key(base, g) for g in changed) if k]
+                    if keys:
+                        raise SourceWriteRefused(keys)
                 finally:
                     shutil.rmtree(trial, ignore_errors=True)
             self._apply(apply)
@@ -180,37 +236,11 @@ class GraphService:
         result = change(self.store)
         if self._checkpoints:
             mark_changed(self.settings.store)  # the snapshot no longer equals the store
-            self.pool.switch(self._checkpoint())
+            self._worker_path = self._checkpoint()
+            self.pool.switch(self._worker_path)
         self.counts = graph_counts(self.store)
         self.version += 1
         return result
-
-    # ------------------------------------------------------------ validating writes
-
-    def _check_trial(self, trial: Path, sources: list[str]) -> None:
-        """Validate the source graphs an update changed, as they are on its trial copy."""
-        if not sources:
-            return
-        after = ox.Store.read_only(str(trial))
-        graphs = {g: _triples_of(after, g) for g in sources}
-        del after  # closed before the trial copy is removed
-        self.check_sources(graphs)
-
-    def check_sources(self, graphs: Mapping[str, Iterable[ox.Triple]]) -> None:
-        """Validate source documents' graphs as they would be after a write (graph IRI ->
-        triples), as the build validates them; :class:`NonConformingWrite` if any has a
-        violation. A graph a write empties is a document removed, and is not validated."""
-        validator = self.source_validator()
-        reports = {}
-        for name, triples in graphs.items():
-            data = rdflib_graph(triples)
-            if len(data) == 0:
-                continue
-            report = validator.validate(data)
-            if not report.conforms:
-                reports[name] = report
-        if reports:
-            raise NonConformingWrite(reports)
 
     # ------------------------------------------------------------ views derived from the graph
 
@@ -261,6 +291,9 @@ class GraphService:
 
     def close(self) -> None:
         self.pool.close()
+        if self._writer_lock is not None:
+            os.close(self._writer_lock)
+            self._writer_lock = None
         if self._checkpoints and self._generations_dir.exists():
             shutil.rmtree(self._generations_dir, ignore_errors=True)
 

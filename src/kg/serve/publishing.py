@@ -1,0 +1,97 @@
+"""Staging a publish in a child process bounded in time and memory, so that parsing,
+validating and reasoning over a hostile or huge document can neither take the server down
+nor hold it: past ``KG_PUBLISH_TIMEOUT`` seconds the child is killed, past
+``KG_PUBLISH_MEMORY_BYTES`` its allocations fail (``RLIMIT_AS``), and either way what it
+staged is discarded and the live graph is as it was. The server switches to what the child
+staged only once it has finished (:func:`kg.build.pipeline.commit`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+from dataclasses import replace
+from multiprocessing.connection import Connection
+
+from kg.build.pipeline import BuildResult, discard
+from kg.build.publish import Published, PublishRejected, SourceNotFound, stage_publish
+from kg.serve.jobs import first_line
+from kg.serve.sandbox import leave_network
+from kg.settings import Settings
+
+
+class PublishFailed(RuntimeError):
+    """The publish could not be staged (out of time or memory, or it failed); nothing was
+    switched. ``str(err)`` says what happened."""
+
+
+def _stage_main(
+    conn: Connection, settings: Settings, key: str, turtle: bytes | None, who: str
+) -> None:
+    leave_network()  # a document's owl:imports or contexts are never fetched, by anything
+    resource.setrlimit(
+        resource.RLIMIT_AS, (settings.publish_memory_bytes, settings.publish_memory_bytes)
+    )
+    try:
+        done, result = stage_publish(settings, key, turtle, who=who)
+    except PublishRejected as rejected:
+        conn.send(("rejected", (rejected.key, rejected.reason, rejected.report, rejected.diff)))
+    except SourceNotFound as error:
+        conn.send(("missing", str(error)))
+    except ValueError as error:
+        conn.send(("invalid", first_line(error)))
+    except MemoryError:
+        discard(settings)
+        conn.send(("failed", "it needed more memory than KG_PUBLISH_MEMORY_BYTES allows"))
+    except Exception as error:  # said in one line: the document's fault, or the child's
+        discard(settings)
+        conn.send(("failed", f"{type(error).__name__}: {first_line(error)}"))
+    else:
+        # The graphs stay here: the server needs only what to switch, and the report.
+        conn.send(("ok", (done, replace(result, graphs={}))))
+
+
+def stage_bounded(
+    settings: Settings, key: str, turtle: bytes | None, *, who: str
+) -> tuple[Published, BuildResult]:
+    """:func:`kg.build.publish.stage_publish` in a bounded child process.
+
+    :raises PublishRejected, SourceNotFound, ValueError: as ``stage_publish``.
+    :raises PublishFailed: out of time or memory, or the child failed; nothing staged."""
+    context = multiprocessing.get_context("forkserver")
+    ours, theirs = context.Pipe()
+    process = context.Process(
+        target=_stage_main,
+        args=(theirs, settings, key, turtle, who),
+        daemon=True,
+        name="kg-publish",
+    )
+    process.start()
+    theirs.close()
+    try:
+        if not ours.poll(settings.publish_timeout):
+            raise PublishFailed(
+                f"it took longer than KG_PUBLISH_TIMEOUT ({settings.publish_timeout:g} s)"
+            )
+        try:
+            kind, payload = ours.recv()
+        except EOFError:
+            raise PublishFailed("the process staging it stopped unexpectedly") from None
+    except BaseException:
+        process.kill()
+        process.join(timeout=10)
+        discard(settings)
+        raise
+    finally:
+        ours.close()
+    process.join(timeout=10)
+    if kind == "ok":
+        done, result = payload
+        return done, result
+    if kind == "rejected":
+        raise PublishRejected(*payload)
+    if kind == "missing":
+        raise SourceNotFound(payload)
+    if kind == "invalid":
+        raise ValueError(payload)
+    raise PublishFailed(payload)
