@@ -26,6 +26,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 
 from kg.build.snapshot import snapshot_graph
 from kg.rdf.namespaces import PREFIXES, graph_iri
+from kg.rdf.terms import rdflib_graph
 from kg.settings import Settings
 from kg.stores.base import GraphStore
 
@@ -46,7 +47,7 @@ def agent_iri(base: str, name: str) -> URIRef:
 
 def recorded_changes(settings: Settings) -> Graph:
     """The changes graph of the version served (empty if none)."""
-    return snapshot_graph(settings.snapshot_dir, changes_iri(settings.base_iri))
+    return rdflib_graph(snapshot_graph(settings.snapshot_dir, changes_iri(settings.base_iri)))
 
 
 def changes_graph(
@@ -77,7 +78,7 @@ def changes_graph(
     return graph
 
 
-def source_history(store: GraphStore, base: str, key: str) -> list[dict[str, str]]:
+def source_history(store: GraphStore, base: str, key: str) -> list[dict[str, str | int]]:
     """What the changes graph in ``store`` records for the source ``key``, newest first:
     each change's version, who made it, when, and what it was."""
     query = f"""
@@ -89,12 +90,12 @@ def source_history(store: GraphStore, base: str, key: str) -> list[dict[str, str
                     prov:wasAssociatedWith/rdfs:label ?who .
           }}
         }}"""
-    rows = []
+    rows: list[dict[str, str | int]] = []
     for solution in store.query(query):
         release = solution["release"].value
         rows.append(
             {
-                "version": release.rsplit("/", 1)[-1],
+                "version": int(release.rsplit("/", 1)[-1]),
                 "version_iri": release,
                 "published_by": solution["who"].value,
                 "at": solution["when"].value,

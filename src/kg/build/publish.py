@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from rdflib import Graph
-from rdflib.term import Node
 
 from kg.build.changes import changes_graph, changes_iri
 from kg.build.pipeline import (
@@ -35,7 +33,7 @@ from kg.build.snapshot import Manifest, snapshot_graph, write_snapshot
 from kg.build.switch import Replace, staged
 from kg.build.versions import SNAPSHOT_SOURCES, kept_path, live_manifest, next_version, version_dir
 from kg.rdf.namespaces import BUILT_GRAPHS, graph_iri
-from kg.rdf.terms import rdflib_graph
+from kg.rdf.terms import ox_triples
 from kg.settings import SNAPSHOT_NQUADS, Settings
 from kg.shacl.validate import ValidationReport
 from kg.stores.oxigraph import stage_directory
@@ -99,23 +97,33 @@ class Diff:
         }
 
 
-def diff_graphs(before: Graph, after: Graph) -> Diff:
-    """What changes from ``before`` to ``after``."""
+def diff_graphs(before: Iterable[ox.Triple], after: Iterable[ox.Triple]) -> Diff:
+    """What changes from ``before`` to ``after`` (facts written as N-Triples terms).
+
+    >>> a, p = ox.NamedNode("urn:a"), ox.NamedNode("urn:p")
+    >>> one, two = ox.Triple(a, p, ox.Literal("1")), ox.Triple(a, p, ox.Literal("2"))
+    >>> diff_graphs([one], [two]).summary()
+    '0 entities added, 0 removed, 1 changed; 1 facts added, 1 removed'
+    """
     old, new = set(before), set(after)
     added, removed = new - old, old - new
-    old_subjects, new_subjects = {s for s, _, _ in old}, {s for s, _, _ in new}
-    touched = {s for s, _, _ in added | removed}
+    old_subjects, new_subjects = {t.subject for t in old}, {t.subject for t in new}
+    touched = {t.subject for t in added | removed}
     return Diff(
-        added_entities=sorted(str(s) for s in new_subjects - old_subjects),
-        removed_entities=sorted(str(s) for s in old_subjects - new_subjects),
-        changed_entities=sorted(str(s) for s in touched & old_subjects & new_subjects),
+        added_entities=sorted(_iri(s) for s in new_subjects - old_subjects),
+        removed_entities=sorted(_iri(s) for s in old_subjects - new_subjects),
+        changed_entities=sorted(_iri(s) for s in touched & old_subjects & new_subjects),
         added_facts=sorted(_fact(t) for t in added),
         removed_facts=sorted(_fact(t) for t in removed),
     )
 
 
-def _fact(triple: tuple[Node, Node, Node]) -> tuple[str, str, str]:
-    return (triple[0].n3(), triple[1].n3(), triple[2].n3())
+def _iri(term: object) -> str:
+    return term.value if isinstance(term, ox.NamedNode) else str(term)
+
+
+def _fact(triple: ox.Triple) -> tuple[str, str, str]:
+    return (str(triple.subject), str(triple.predicate), str(triple.object))
 
 
 class PublishRejected(Exception):
@@ -200,14 +208,14 @@ def stage_publish(
         try:
             result = stage(settings, progress, sources_dir=next_sources, strict=[name], note=note)
         except BuildRejected as rejected:
-            sent = rejected.sources.get(name, Graph())
+            sent = rejected.sources.get(name, [])
             raise PublishRejected(
                 key, rejected.rejected[name], rejected.reports.get(name), diff_graphs(before, sent)
             ) from None
     except BaseException:
         discard(settings)
         raise
-    after = result.graphs.get(name, Graph())
+    after = result.graphs.get(name, [])
     return Published(
         key, action, result.reports.get(name), diff_graphs(before, after), None
     ), result
@@ -236,7 +244,7 @@ def restore(
     for quad in ox.parse(path=str(source / SNAPSHOT_NQUADS), format=ox.RdfFormat.N_QUADS):
         if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value != recorded:
             by_graph.setdefault(quad.graph_name.value, []).append(quad.triple)
-    graphs = {name: rdflib_graph(triples) for name, triples in by_graph.items()}
+    graphs = dict(by_graph)
     old = Manifest.read(source)
     number = next_version(settings)
     note = VersionNote(
@@ -245,7 +253,7 @@ def restore(
         changed_sources={},
         record=True,
     )
-    graphs[recorded] = changes_graph(settings, version=number, note=note)
+    graphs[recorded] = ox_triples(changes_graph(settings, version=number, note=note))
 
     next_snapshot = staged(settings.snapshot_dir)
     progress(f"[2/3] writing version {number}'s snapshot to {next_snapshot}")

@@ -17,12 +17,15 @@ matches, and record whether the title agrees. Nothing is fixed or dropped.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import pyoxigraph as ox
 from rdflib import RDF, SKOS, Graph, URIRef
 from rdflib.term import Node
 
 from kg.rdf.namespaces import MEA
+from kg.rdf.terms import rdflib_graph
 
 STATUS_LABELS = {
     MEA.Official: "official",
@@ -83,4 +86,23 @@ def reconciliation_graph(graph: Graph) -> Graph:
     return out
 
 
-__all__ = ["Reconciliation", "reconcile", "reconciliation_graph"]
+def reconciliation_input(graphs: Iterable[Iterable[ox.Triple]]) -> Graph:
+    """The triples of ``graphs`` that :func:`reconcile` reads (claims, their codes and
+    titles, official indicators' notations and labels), as a small rdflib graph: the rest of
+    a large graph is never copied into rdflib."""
+    types = {ox.NamedNode(str(MEA.IndicatorClaim)), ox.NamedNode(str(MEA.GBFIndicator))}
+    rdf_type = ox.NamedNode(str(RDF.type))
+    read = {
+        ox.NamedNode(str(p))
+        for p in (MEA.claimedCode, MEA.claimedTitle, SKOS.notation, SKOS.prefLabel)
+    }
+    wanted = [
+        t
+        for triples in graphs
+        for t in triples
+        if t.predicate in read or (t.predicate == rdf_type and t.object in types)
+    ]
+    return rdflib_graph(wanted)
+
+
+__all__ = ["Reconciliation", "reconcile", "reconciliation_graph", "reconciliation_input"]

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from kg.settings import SNAPSHOT_MANIFEST, SNAPSHOT_NQUADS, Settings
@@ -69,7 +70,7 @@ def nquads_lines(graph_name: str, graph: Graph) -> list[str]:
 
 def write_snapshot(
     directory: Path,
-    graphs: Mapping[str, Graph],
+    graphs: Mapping[str, Iterable[ox.Triple]],
     *,
     base_iri: str,
     rejected: Mapping[str, str] | None = None,
@@ -81,13 +82,16 @@ def write_snapshot(
 ) -> Manifest:
     """Write ``graph.nq`` and ``manifest.json`` into ``directory`` (created if missing)."""
     directory.mkdir(parents=True, exist_ok=True)
-    lines: list[str] = []
+    lines: list[bytes] = []
     counts: dict[str, int] = {}
-    for name, graph in graphs.items():
-        counts[name] = len(graph)
-        lines.extend(nquads_lines(name, graph))
-    lines.sort()
-    data = "".join(lines).encode("utf-8")
+    for name, triples in graphs.items():
+        graph = ox.NamedNode(name)
+        quads = {ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples}
+        counts[name] = len(quads)
+        text = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+        lines.extend(text.splitlines(keepends=True))
+    lines.sort()  # UTF-8 bytes sort as their characters: the order of the text
+    data = b"".join(lines)
     (directory / SNAPSHOT_NQUADS).write_bytes(data)
     built = (now or datetime.now(UTC)).replace(microsecond=0)
     manifest = Manifest(
@@ -107,16 +111,14 @@ def write_snapshot(
     return manifest
 
 
-def snapshot_graph(directory: Path, name: str) -> Graph:
-    """The named graph ``name`` of the snapshot in ``directory`` (empty if it has none), read
-    from its sorted N-Quads by the graph's name so the rest of the graph is not parsed."""
-    graph = Graph()
+def snapshot_graph(directory: Path, name: str) -> list[ox.Triple]:
+    """The triples of the named graph ``name`` of the snapshot in ``directory`` (none if it
+    has no such graph), found in its sorted N-Quads by the graph's name, so the rest of the
+    graph is not parsed."""
     path = directory / SNAPSHOT_NQUADS
     if not path.exists():
-        return graph
-    suffix = f" <{name}> .\n"
-    with open(path, encoding="utf-8") as handle:
-        lines = [line[: -len(suffix)] + " .\n" for line in handle if line.endswith(suffix)]
-    if lines:
-        graph.parse(data="".join(lines), format="nt")
-    return graph
+        return []
+    suffix = f" <{name}> .\n".encode()
+    with open(path, "rb") as handle:
+        lines = [line for line in handle if line.endswith(suffix)]
+    return [q.triple for q in ox.parse(b"".join(lines), format=ox.RdfFormat.N_QUADS)]

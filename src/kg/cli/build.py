@@ -50,8 +50,9 @@ def _report_rejected(reports: dict[str, ValidationReport], rejected: dict[str, s
 
 def _context(settings: Settings) -> Graph:
     from kg.build.inputs import load_inputs
+    from kg.rdf.terms import rdflib_graph
 
-    return load_inputs(settings).reference_union()
+    return rdflib_graph(load_inputs(settings).reference_union())
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:

@@ -28,6 +28,7 @@ each source replaces the one before it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
 import pyoxigraph as ox
 from rdflib import RDFS, Graph
@@ -42,6 +43,7 @@ __all__ = ["SourceValidator"]
 _DATA = ox.NamedNode("urn:x-kg:validation:data")
 _CONTEXT = ox.NamedNode("urn:x-kg:validation:context")
 _HIERARCHY = ox.NamedNode("urn:x-kg:validation:class-hierarchy")
+_SUBCLASS_OF = ox.NamedNode(str(RDFS.subClassOf))
 
 
 def _load(store: ox.Store, graph: Graph, name: ox.NamedNode) -> None:
@@ -83,16 +85,25 @@ class SourceValidator:
         findings on its own subjects only."""
         data = union_of(data)
         with self._lock:
-            return self._validate(data)
+            self._store.clear_graph(_DATA)
+            _load(self._store, data, _DATA)
+            return self._validate((None, RDFS.subClassOf, None) in data)
 
-    def _validate(self, data: Graph) -> ValidationReport:
-        self._store.clear_graph(_DATA)
-        _load(self._store, data, _DATA)
+    def validate_triples(self, triples: Iterable[ox.Triple]) -> ValidationReport:
+        """:meth:`validate` on pyoxigraph triples (no rdflib graph made: the build's way)."""
+        quads = [ox.Quad(t.subject, t.predicate, t.object, _DATA) for t in triples]
+        declares_classes = any(q.predicate == _SUBCLASS_OF for q in quads)
+        with self._lock:
+            self._store.clear_graph(_DATA)
+            self._store.bulk_extend(quads)
+            return self._validate(declares_classes)
+
+    def _validate(self, declares_classes: bool) -> ValidationReport:
         compiled = self._compiled
-        if compiled is None or (None, RDFS.subClassOf, None) in data:
+        if compiled is None or declares_classes:
             # A source that declares classes changes what the shapes reach: compiled for it
             # alone. Otherwise the hierarchy is the ontology's, and compiled once.
             compiled = compile_for(self._store, self._shapes, self._ontology)
-            if (None, RDFS.subClassOf, None) not in data:
+            if not declares_classes:
                 self._compiled = compiled
         return validate_store(self._store, workers=1, focus_graph=_DATA.value, compiled=compiled)
