@@ -1,5 +1,5 @@
 """The site's pages: the query editor at ``/`` (with its example catalogue at
-``/api/examples``) and the browser graph view at ``/viz``.
+``/api/examples``), the browser graph view at ``/viz`` and the publish page at ``/publish``.
 
 :data:`router` is the one router of the app without a prefix: it serves pages at the root of
 the site, where a prefix would move them (the editor is the page a visitor lands on). The
@@ -11,6 +11,11 @@ its script and style are in ``api/static/editor/``; this router fills in the pag
 configuration (the endpoint path and the ontology's prefixes,
 :data:`kg.rdf.namespaces.PREFIXES`) and serves the competency questions of
 ``queries/manifest.ttl`` (:mod:`kg.query.catalogue`) as named examples.
+
+The publish page (``api/templates/publish.html``, ``api/static/publish/``) is for secretariat
+staff, who never write RDF by hand: they pick a file, check it and publish it through the JSON
+API of :mod:`api.routers.sources`, which the page's script calls. The page holds no data of
+its own: it works the same on a read-only server, where the API answers 403.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from pydantic import BaseModel, Field
 from api.deps import AppSettings
 from api.templates.environment import render
 from kg.query.catalogue import read_catalogue
-from kg.rdf.namespaces import PREFIXES
+from kg.rdf.formats import UPLOAD_SYNTAXES
+from kg.rdf.namespaces import PREFIXES, SHAPES_NAMESPACE
 
 #: The pages at the root of the site (no prefix: see above).
 router = APIRouter(tags=["ui"])
@@ -72,6 +78,27 @@ def editor(settings: AppSettings) -> HTMLResponse:
 )
 def viz() -> FileResponse:
     return FileResponse(VIZ_DIR / "index.html", media_type="text/html")
+
+
+@router.get(
+    "/publish",
+    summary="The publish page: check a source document, see what it changes, publish it",
+    description="For people who do not write requests: paste the write token, pick the "
+    "source and the file, press Check (a dry run of `PUT /sources/{key}`) and then Publish.",
+    response_class=HTMLResponse,
+    responses={200: {"description": "The publish page.", "content": {"text/html": {}}}},
+)
+def publish(settings: AppSettings) -> HTMLResponse:
+    config = {
+        "sources": "/sources",
+        # What the script may send: a file's extension picks one of these, the rest is refused
+        # before it is uploaded (the server would answer 415).
+        "uploadTypes": [syntax.media_type for syntax in UPLOAD_SYNTAXES],
+        "maxUploadBytes": settings.max_upload_bytes,
+        # For showing IRIs short, as the validation report does (longest namespace wins).
+        "prefixes": {"id": settings.base_iri + "/id/", "shape": SHAPES_NAMESPACE, **PREFIXES},
+    }
+    return HTMLResponse(render("publish.html", config=config))
 
 
 @api_router.get(
