@@ -65,7 +65,8 @@ def changes_graph(
     graph.add((activity, RDF.type, PROV.Activity))
     graph.add((activity, RDFS.label, Literal(note.change)))
     graph.add((activity, PROV.wasAssociatedWith, agent))
-    graph.add((activity, PROV.endedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime)))
+    stamp = when.isoformat().replace("+00:00", "Z")  # the canonical form a store keeps
+    graph.add((activity, PROV.endedAtTime, Literal(stamp, datatype=XSD.dateTime, normalize=False)))
     graph.add((activity, PROV.generated, release))
     for key, action in sorted(note.changed_sources.items()):
         graph.add((activity, DCTERMS.subject, URIRef(graph_iri(base, key))))
