@@ -223,6 +223,7 @@ def commit(
     """Switch to the version :func:`stage` made: what was served is kept as a version, and
     the oldest kept beyond ``KG_KEEP_VERSIONS`` removed. ``before_switch`` runs just before
     the switch (a server lets go of the store it is about to replace)."""
+    progress(f"      switching to version {result.manifest.version}")
     if settings.backend != "oxigraph":  # another server, or none (memory): loaded as it is
         load_snapshot(settings, staged(settings.snapshot_dir) / SNAPSHOT_NQUADS)
     before_switch()

@@ -9,6 +9,8 @@
 - :mod:`kg.serve.framing` — a worker's answer on its pipe, read on the event loop;
 - :mod:`kg.serve.sandbox` — query processes without network, dying with their parent;
 - :mod:`kg.serve.trial_update` — an update tried on a copy of the store, within a deadline;
+- :mod:`kg.serve.publishing` — a publish staged in a child process bounded in time and memory;
+- :mod:`kg.serve.tokens` — who may write: named tokens, kept as hashes;
 - :mod:`kg.serve.views` — the one cache of views derived from the graph, kept per state of
   the store.
 
