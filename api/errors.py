@@ -76,7 +76,9 @@ class ErrorBody(BaseModel):
     findings: list[dict[str, Any]] | None = Field(
         default=None,
         description="A write refused for SHACL violations (422): every finding, as "
-        "`POST /validate` reports them (focus, path, value, severity, message, shape)",
+        "`POST /validate` reports them (focus, path, value, severity, message, shape), and "
+        "for a publish the `locator`: where in the document the focus comes from (its "
+        "`mea:sourceLocator`, e.g. a table row), when the document says",
     )
     diff: dict[str, Any] | None = Field(
         default=None,
@@ -174,7 +176,9 @@ async def publish_rejected_handler(request: Request, exc: Exception) -> Response
         if len(violations) > 3:
             shown += f" … and {len(violations) - 3} more (all in findings)"
         message += f" {shown}"
-    findings = [asdict(f) for f in report.findings] if report is not None else None
+    findings = None
+    if report is not None:
+        findings = [{**asdict(f), "locator": exc.locators.get(f.focus)} for f in report.findings]
     error = ApiError(422, "does_not_conform", message, findings=findings, diff=exc.diff.to_json())
     return error_response(request, error)
 

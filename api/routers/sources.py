@@ -67,7 +67,9 @@ def published_json(service: GraphService, done: Published) -> dict[str, Any]:
         "published_by": None if done.manifest is None else done.manifest.published_by,
         "summary": done.diff.summary(),
         # What the shapes warn or inform about: worth fixing, but no bar to publishing.
-        "findings": [] if report is None else [asdict(f) for f in report.findings],
+        "findings": []
+        if report is None
+        else [{**asdict(f), "locator": done.locators.get(f.focus)} for f in report.findings],
         "diff": done.diff.to_json(),
     }
 

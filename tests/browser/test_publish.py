@@ -120,6 +120,8 @@ def test_check_refuses_a_violation_then_publishes_the_fixed_document(
     focus = violation.locator("dd code").first
     assert focus.inner_text() == f"id:activity/{KEY}-1"
     assert focus.get_attribute("title") == f"https://w3id.org/mea-kg/id/activity/{KEY}-1"
+    # Where in the document the activity comes from: the table row to fix.
+    assert "Programme of work table, row 1" in violation.inner_text()
     assert page.locator("#publish").is_disabled()
 
     # The fixed document passes and would add one fact; then it can be published.

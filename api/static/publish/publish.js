@@ -145,6 +145,8 @@ function statusLine(kind, children) {
 function findingView(finding) {
   const severity = SEVERITIES.includes(finding.severity) ? finding.severity : "Info";
   const rows = [["Resource", finding.focus, shortIri(finding.focus)]];
+  // Where in the document (a table row, a section) the resource comes from, when it says.
+  if (finding.locator) rows.push(["In the document", finding.locator, finding.locator]);
   if (finding.path) rows.push(["Property", finding.path, shortPath(finding.path)]);
   if (finding.value) rows.push(["Value", finding.value, shortIri(finding.value)]);
   if (finding.shape) rows.push(["Rule", finding.shape, shortIri(finding.shape)]);

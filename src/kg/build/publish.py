@@ -35,6 +35,7 @@ from kg.build.versions import SNAPSHOT_SOURCES, kept_path, live_manifest, next_v
 from kg.rdf.namespaces import BUILT_GRAPHS, graph_iri
 from kg.rdf.terms import ox_triples
 from kg.settings import SNAPSHOT_NQUADS, Settings
+from kg.shacl.sources import source_locators
 from kg.shacl.validate import ValidationReport
 from kg.stores.oxigraph import stage_directory
 
@@ -127,11 +128,20 @@ def _fact(triple: ox.Triple) -> tuple[str, str, str]:
 
 
 class PublishRejected(Exception):
-    """The document does not conform (or cannot be read): nothing was switched."""
+    """The document does not conform (or cannot be read): nothing was switched.
+    ``locators`` says where in the document each finding's focus comes from."""
 
-    def __init__(self, key: str, reason: str, report: ValidationReport | None, diff: Diff) -> None:
+    def __init__(
+        self,
+        key: str,
+        reason: str,
+        report: ValidationReport | None,
+        diff: Diff,
+        locators: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(f"{key} was not published: {reason}")
         self.key, self.reason, self.report, self.diff = key, reason, report, diff
+        self.locators = locators or {}
 
 
 @dataclass
@@ -143,6 +153,8 @@ class Published:
     report: ValidationReport | None
     diff: Diff
     manifest: Manifest | None
+    #: Where in the document each finding's focus comes from (``mea:sourceLocator``).
+    locators: dict[str, str] = field(default_factory=dict)
 
 
 def publish(
@@ -209,8 +221,13 @@ def stage_publish(
             result = stage(settings, progress, sources_dir=next_sources, strict=[name], note=note)
         except BuildRejected as rejected:
             sent = rejected.sources.get(name, [])
+            report = rejected.reports.get(name)
             raise PublishRejected(
-                key, rejected.rejected[name], rejected.reports.get(name), diff_graphs(before, sent)
+                key,
+                rejected.rejected[name],
+                report,
+                diff_graphs(before, sent),
+                source_locators(sent, report) if report is not None else {},
             ) from None
     except BaseException:
         discard(settings)

@@ -35,7 +35,8 @@ def _stage_main(
     try:
         done, result = stage_publish(settings, key, turtle, who=who)
     except PublishRejected as rejected:
-        conn.send(("rejected", (rejected.key, rejected.reason, rejected.report, rejected.diff)))
+        fields = (rejected.key, rejected.reason, rejected.report, rejected.diff, rejected.locators)
+        conn.send(("rejected", fields))
     except SourceNotFound as error:
         conn.send(("missing", str(error)))
     except ValueError as error:

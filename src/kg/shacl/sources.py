@@ -107,3 +107,32 @@ class SourceValidator:
             if not declares_classes:
                 self._compiled = compiled
         return validate_store(self._store, workers=1, focus_graph=_DATA.value, compiled=compiled)
+
+
+_SOURCE_LOCATOR = ox.NamedNode("https://w3id.org/mea-kg/ontology#sourceLocator")
+
+
+def source_locators(triples: Iterable[ox.Triple], report: ValidationReport) -> dict[str, str]:
+    """Where in its document each finding's focus node comes from, where the document says
+    (``mea:sourceLocator``: "Programme of work table, rows 2 and 12"): focus IRI -> locator.
+    A secretariat officer fixes the table row, not the triple.
+
+    >>> from kg.shacl.validate import Finding, ValidationReport
+    >>> a = ox.NamedNode("urn:x:a")
+    >>> finding = Finding("urn:x:a", None, None, "Violation", "m", "urn:x:shape")
+    >>> report = ValidationReport(findings=(finding,), results_graph=Graph())
+    >>> source_locators([ox.Triple(a, _SOURCE_LOCATOR, ox.Literal("Table 1, row 3"))], report)
+    {'urn:x:a': 'Table 1, row 3'}
+    """
+    focuses = {finding.focus for finding in report.findings}
+    found: dict[str, list[str]] = {}
+    for triple in triples:
+        subject = triple.subject
+        if (
+            triple.predicate == _SOURCE_LOCATOR
+            and isinstance(subject, ox.NamedNode)
+            and subject.value in focuses
+            and isinstance(triple.object, ox.Literal)
+        ):
+            found.setdefault(subject.value, []).append(triple.object.value)
+    return {focus: "; ".join(sorted(locators)) for focus, locators in found.items()}
