@@ -41,6 +41,7 @@ from rdflib import Dataset, Graph
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from kg.build.inputs import load_inputs
+from kg.rdf.terms import rdflib_graph
 from kg.settings import Settings
 from kg.shacl.validate import ValidationReport, load_shapes
 
@@ -72,9 +73,9 @@ def findings(report: ValidationReport) -> list[Finding]:
 def _workload(name: str, triples: int) -> tuple[list[Graph], Graph, Graph]:
     """(sources, context, ontology) of a workload."""
     inputs = load_inputs(Settings())
-    context = inputs.reference_union()
+    context = rdflib_graph(inputs.reference_union())
     if name == "seeds":
-        return list(inputs.sources.values()), context, inputs.ontology
+        return [rdflib_graph(t) for t in inputs.sources.values()], context, inputs.ontology
     from kg.bench.generate import write
 
     with tempfile.TemporaryDirectory() as work:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import socket
@@ -115,4 +116,25 @@ def writable_project(root: Path, store: Path, snapshot: Path) -> dict[str, str]:
         "KG_STORE": str(root / ".kg" / "store"),
         "KG_SNAPSHOT_DIR": str(root / ".kg" / "snapshot"),
         "KG_DATA_DIR": str(root / "data"),
+        # live_checksum reads every quad in one answer: no row cap below the graph's size.
+        "KG_MAX_ROWS": "1000000",
     }
+
+
+def live_checksum(base: str) -> str:
+    """sha256 of every quad the server at ``base`` serves, sorted: equal checksums, the same
+    graph, graph names included. Refuses a capped answer (the server needs ``KG_MAX_ROWS``
+    above the graph's size, as :func:`writable_project` sets)."""
+    r = httpx.post(
+        f"{base}/sparql",
+        content=b"SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }",
+        headers={
+            "content-type": "application/sparql-query",
+            "accept": "text/tab-separated-values",
+        },
+        timeout=60,
+    )
+    assert r.status_code == 200, r.text
+    assert "x-sparql-maxrows" not in r.headers, "the answer was capped: raise KG_MAX_ROWS"
+    rows = r.content.splitlines()[1:]  # after the header line
+    return hashlib.sha256(b"\n".join(sorted(rows))).hexdigest()

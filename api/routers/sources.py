@@ -77,17 +77,18 @@ def published_json(service: GraphService, done: Published) -> dict[str, Any]:
 @router.get("", summary="The sources served, with their last change")
 def list_sources(service: Service) -> JSONResponse:
     base = service.settings.base_iri
+    store, counts = service.store, service.counts  # one version's, whatever a publish does
     sources = []
-    for name in sorted(service.graph_names):
+    for name in sorted(counts):
         key = source_key(base, name)
         if key is None:
             continue
-        history = source_history(service.store, base, key)
+        history = source_history(store, base, key)
         sources.append(
             {
                 "key": key,
                 "graph": name,
-                "triples": service.counts.get(name, 0),
+                "triples": counts.get(name, 0),
                 "last_change": history[0] if history else None,
             }
         )

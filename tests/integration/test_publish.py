@@ -9,7 +9,6 @@ after. (Crashes during a publish, and readers during publishes: ``test_publish_c
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -28,7 +27,7 @@ from kg.build.versions import kept_versions, live_manifest
 from kg.serve.tokens import TokenFile
 from kg.settings import Settings
 from kg.stores import open_store
-from tests.support import PROJECT_ROOT, live_server, project_copy, writable_project
+from tests.support import PROJECT_ROOT, live_checksum, live_server, project_copy, writable_project
 
 BASE = "https://w3id.org/mea-kg"
 KEY = "tehran-pow-2009-2010"
@@ -217,18 +216,6 @@ def server(built: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tup
         yield base, token, root
 
 
-def live_checksum(base: str) -> str:
-    """sha256 of the live graph's sorted N-Quads (every named graph)."""
-    r = httpx.post(
-        f"{base}/sparql",
-        content=b"CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
-        headers={"content-type": "application/sparql-query", "accept": "application/n-triples"},
-        timeout=60,
-    )
-    assert r.status_code == 200
-    return hashlib.sha256(b"\n".join(sorted(r.content.splitlines()))).hexdigest()
-
-
 def _put(
     base: str, token: str, body: bytes, *, dry_run: bool = False, **headers: str
 ) -> httpx.Response:
@@ -363,6 +350,9 @@ def test_a_new_source_is_added_and_removed(server: tuple[str, str, Path]) -> Non
         (KEY, TEHRAN, {"content-type": "application/pdf"}, 415),
         (KEY, TEHRAN, {"authorization": "Bearer wrong"}, 401),
         (KEY, BOMB, {"content-type": "application/rdf+xml"}, 400),
+        # What an export syntax cannot carry is refused at ingest, not when a reader asks.
+        (KEY, TEHRAN + b"\n<urn:x:a> <urn:x:p> <<( <urn:x:a> <urn:x:p> 1 )>> .\n", {}, 400),
+        (KEY, TEHRAN + b'\n<urn:x:a> <urn:x:p> "bell\\u0007" .\n', {}, 400),
         (KEY, TEHRAN * 200, {}, 413),
     ],
 )

@@ -10,7 +10,6 @@ process; uploads had no size cap (a chunked body was read whole first); blank no
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import signal
 import threading
 import time
@@ -22,7 +21,13 @@ import httpx
 import pytest
 
 from kg.shacl.validate import load_shapes, validate
-from tests.support import PROJECT_ROOT, live_server, live_server_process, writable_project
+from tests.support import (
+    PROJECT_ROOT,
+    live_checksum,
+    live_server,
+    live_server_process,
+    writable_project,
+)
 
 TOKEN = "s3cret"
 AUTH = {"authorization": f"Bearer {TOKEN}"}
@@ -54,18 +59,6 @@ def server(built: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     }
     with live_server(env) as base:
         yield base
-
-
-def live_checksum(base: str) -> str:
-    """sha256 of the live graph's sorted N-Quads (every named graph)."""
-    r = httpx.post(
-        f"{base}/sparql",
-        content=b"CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
-        headers={"content-type": "application/sparql-query", "accept": "application/n-triples"},
-        timeout=60,
-    )
-    assert r.status_code == 200
-    return hashlib.sha256(b"\n".join(sorted(r.content.splitlines()))).hexdigest()
 
 
 def gsp_write(
@@ -182,13 +175,14 @@ def test_validate_reports_what_to_fix_as_pyshacl_does(server: str, built: Any) -
     from rdflib import Graph
 
     from kg.build.inputs import load_inputs
+    from kg.rdf.terms import rdflib_graph
 
     inputs = load_inputs(built.settings)
     expected = validate(
         Graph().parse(path),
         shapes=load_shapes(),
         ontology=inputs.ontology,
-        context=inputs.reference_union(),
+        context=rdflib_graph(inputs.reference_union()),
     )
     assert sorted((f["focus"], f["severity"], f["message"]) for f in report["findings"]) == sorted(
         (f.focus, f.severity, f.message) for f in expected.findings

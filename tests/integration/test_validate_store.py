@@ -27,6 +27,7 @@ from rdflib.namespace import RDF, RDFS, SH
 
 from kg.bench.generate import write
 from kg.build.inputs import load_inputs
+from kg.rdf.terms import rdflib_graph
 from kg.shacl.in_store import compile_for, count_focus_nodes, validate_store
 from kg.shacl.model import CompiledShapes
 from kg.shacl.sources import SourceValidator
@@ -183,10 +184,12 @@ def test_the_builds_report_on_every_source_is_pyshacls(built, shapes: Graph) -> 
     """The build validates each source with the compiled shapes (kg.shacl.sources); pySHACL,
     the oracle, given the same source, context and class hierarchy, reports the same."""
     inputs = load_inputs(built.settings)
-    context = inputs.reference_union()
+    context = rdflib_graph(inputs.reference_union())
     totals: Counter[str] = Counter()
-    for name, graph in inputs.sources.items():
-        expected = validate(graph, shapes=shapes, ontology=inputs.ontology, context=context)
+    for name, triples in inputs.sources.items():
+        expected = validate(
+            rdflib_graph(triples), shapes=shapes, ontology=inputs.ontology, context=context
+        )
         found = built.result.reports[name]
         _assert_same(expected, found)
         totals.update(f.severity for f in found.findings)

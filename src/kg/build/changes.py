@@ -22,61 +22,76 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+import pyoxigraph as ox
 
 from kg.build.snapshot import snapshot_graph
 from kg.rdf.namespaces import PREFIXES, graph_iri
-from kg.rdf.terms import rdflib_graph
+from kg.rdf.terms import Triples
 from kg.settings import Settings
 from kg.stores.base import GraphStore
 
 if TYPE_CHECKING:
     from kg.build.pipeline import VersionNote
 
-PROV = Namespace(PREFIXES["prov"])
-DCTERMS = Namespace(PREFIXES["dcterms"])
+PROV = PREFIXES["prov"]
+DCTERMS = PREFIXES["dcterms"]
+RDFS = PREFIXES["rdfs"]
+_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
+_LABEL, _COMMENT = ox.NamedNode(RDFS + "label"), ox.NamedNode(RDFS + "comment")
+_DATETIME = ox.NamedNode(PREFIXES["xsd"] + "dateTime")
+
+
+def _prov(name: str) -> ox.NamedNode:
+    return ox.NamedNode(PROV + name)
 
 
 def changes_iri(base: str) -> str:
     return graph_iri(base, "changes")
 
 
-def agent_iri(base: str, name: str) -> URIRef:
-    return URIRef(f"{base}/id/agent/{quote(name, safe='')}")
+def agent_iri(base: str, name: str) -> ox.NamedNode:
+    return ox.NamedNode(f"{base}/id/agent/{quote(name, safe='')}")
 
 
-def recorded_changes(settings: Settings) -> Graph:
-    """The changes graph of the version served (empty if none)."""
-    return rdflib_graph(snapshot_graph(settings.snapshot_dir, changes_iri(settings.base_iri)))
+def recorded_changes(settings: Settings) -> Triples:
+    """The changes graph of the version served (empty if none), as it was written: carried
+    in pyoxigraph terms, so that no literal is rewritten on the way (rdflib writes a
+    ``...Z`` dateTime as ``...+00:00``, and the snapshot then differed from its store)."""
+    return snapshot_graph(settings.snapshot_dir, changes_iri(settings.base_iri))
 
 
 def changes_graph(
     settings: Settings, *, version: int, note: VersionNote, now: datetime | None = None
-) -> Graph:
+) -> Triples:
     """The changes graph of the next version: what is recorded, and ``note`` if it is to be."""
-    graph = recorded_changes(settings)
+    triples = recorded_changes(settings)
     if not note.record:
-        return graph
+        return triples
     base = settings.base_iri
     when = (now or datetime.now(UTC)).replace(microsecond=0)
-    activity = URIRef(f"{base}/id/change/{version}")
-    agent = agent_iri(base, note.published_by)
-    release = URIRef(f"{base}/release/{version}")
-    graph.add((activity, RDF.type, PROV.Activity))
-    graph.add((activity, RDFS.label, Literal(note.change)))
-    graph.add((activity, PROV.wasAssociatedWith, agent))
     stamp = when.isoformat().replace("+00:00", "Z")  # the canonical form a store keeps
-    graph.add((activity, PROV.endedAtTime, Literal(stamp, datatype=XSD.dateTime, normalize=False)))
-    graph.add((activity, PROV.generated, release))
+    activity = ox.NamedNode(f"{base}/id/change/{version}")
+    agent = agent_iri(base, note.published_by)
+    release = ox.NamedNode(f"{base}/release/{version}")
+    added: list[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode | ox.Literal]] = [
+        (activity, _TYPE, _prov("Activity")),
+        (activity, _LABEL, ox.Literal(note.change)),
+        (activity, _prov("wasAssociatedWith"), agent),
+        (activity, _prov("endedAtTime"), ox.Literal(stamp, datatype=_DATETIME)),
+        (activity, _prov("generated"), release),
+        (agent, _TYPE, _prov("Agent")),
+        (agent, _LABEL, ox.Literal(note.published_by)),
+        (release, _TYPE, _prov("Entity")),
+    ]
     for key, action in sorted(note.changed_sources.items()):
-        graph.add((activity, DCTERMS.subject, URIRef(graph_iri(base, key))))
-        graph.add((activity, RDFS.comment, Literal(f"{key}: {action}")))
-    graph.add((agent, RDF.type, PROV.Agent))
-    graph.add((agent, RDFS.label, Literal(note.published_by)))
-    graph.add((release, RDF.type, PROV.Entity))
+        added.append(
+            (activity, ox.NamedNode(DCTERMS + "subject"), ox.NamedNode(graph_iri(base, key)))
+        )
+        added.append((activity, _COMMENT, ox.Literal(f"{key}: {action}")))
     if version > 1:
-        graph.add((release, PROV.wasRevisionOf, URIRef(f"{base}/release/{version - 1}")))
-    return graph
+        previous = ox.NamedNode(f"{base}/release/{version - 1}")
+        added.append((release, _prov("wasRevisionOf"), previous))
+    return triples + [ox.Triple(*triple) for triple in added]
 
 
 def source_history(store: GraphStore, base: str, key: str) -> list[dict[str, str | int]]:

@@ -181,8 +181,8 @@ def stage(
 
     version = next_version(settings)
     changes = changes_graph(settings, version=version, note=note)
-    if len(changes):
-        graphs[graph_iri(base, "changes")] = ox_triples(changes)
+    if changes:
+        graphs[graph_iri(base, "changes")] = changes
 
     next_snapshot = staged(settings.snapshot_dir)
     step(5, f"writing version {version}'s snapshot to {next_snapshot}")

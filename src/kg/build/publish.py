@@ -33,7 +33,6 @@ from kg.build.snapshot import Manifest, snapshot_graph, write_snapshot
 from kg.build.switch import Replace, staged
 from kg.build.versions import SNAPSHOT_SOURCES, kept_path, live_manifest, next_version, version_dir
 from kg.rdf.namespaces import BUILT_GRAPHS, graph_iri
-from kg.rdf.terms import ox_triples
 from kg.settings import SNAPSHOT_NQUADS, Settings
 from kg.shacl.sources import source_locators
 from kg.shacl.validate import ValidationReport
@@ -270,7 +269,7 @@ def restore(
         changed_sources={},
         record=True,
     )
-    graphs[recorded] = ox_triples(changes_graph(settings, version=number, note=note))
+    graphs[recorded] = changes_graph(settings, version=number, note=note)
 
     next_snapshot = staged(settings.snapshot_dir)
     progress(f"[2/3] writing version {number}'s snapshot to {next_snapshot}")

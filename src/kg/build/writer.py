@@ -49,3 +49,20 @@ def sole_writer(settings: Settings) -> Iterator[None]:
         yield
     finally:
         os.close(descriptor)
+
+
+def finish_interrupted_switch(settings: Settings) -> bool:
+    """Finish a switch a killed build or publish left decided (:mod:`kg.build.switch`), unless
+    another writer is at work on these folders (it finishes its own); ``True`` if one was
+    finished. Whatever reads the store first calls this: between a switch's renames the
+    store may be missing."""
+    from kg.build.switch import complete_switch
+
+    try:
+        descriptor = acquire(settings)
+    except (WriterBusy, PermissionError):  # busy, or folders this process may not write
+        return False
+    try:
+        return complete_switch(settings.build_journal)
+    finally:
+        os.close(descriptor)

@@ -19,7 +19,7 @@ APP_ENTRY_POINT = "kg.app"
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from kg.build.writer import sole_writer
+    from kg.build.writer import finish_interrupted_switch, sole_writer
     from kg.serve.service import check_serving
     from kg.serve.tokens import WriteTokens
     from kg.stores import open_store
@@ -31,6 +31,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if writable:
         with sole_writer(settings):
             pass
+    finish_interrupted_switch(settings)  # before the store is read: it may be mid-switch
     open_store(settings).query("ASK {}")
     (app_factory,) = (ep.load() for ep in entry_points(group=APP_ENTRY_POINT))
     uvicorn.run(

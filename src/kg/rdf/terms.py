@@ -93,4 +93,4 @@ def ox_triples(graph: Graph) -> Triples:
     ['<urn:a> <urn:b> "c"']
     """
     data = graph.serialize(format="nt", encoding="utf-8")
-    return list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+    return [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]

@@ -38,6 +38,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from kg.rdf.namespaces import PREFIXES
+from kg.rdf.syntax_limits import rdf_problems
 
 __all__ = [
     "MAX_BLANK_NODE_DEPTH",
@@ -136,9 +137,36 @@ def source_document(body: bytes, syntax: ox.RdfFormat) -> bytes:
     b'<urn:a> <urn:b> <urn:c> .\\n'
     """
     quads = read_upload(body, syntax)
+    problems = rdf_problems(quads)
+    if problems:
+        # A source is served in every syntax (the RDF dump, entity pages, InforMEA): what one
+        # of them cannot write is refused now, rather than failing a reader later.
+        raise UploadRefused(_unexportable(problems))
     if syntax == ox.RdfFormat.TURTLE:
         return body
     return (
         ox.serialize([q.triple for q in quads], format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
         or b""
+    )
+
+
+def _unexportable(problems: dict[str, str]) -> str:
+    """Why a source document with these :func:`~kg.rdf.syntax_limits.rdf_problems` is refused.
+
+    >>> _unexportable({"triple": ""})
+    'a source document may not hold RDF 1.2 triple terms (<<( s p o )>>): JSON-LD cannot carry them'
+    """
+    if "triple" in problems:
+        return (
+            "a source document may not hold RDF 1.2 triple terms (<<( s p o )>>): "
+            "JSON-LD cannot carry them"
+        )
+    if "predicate" in problems:
+        return (
+            f"the property <{problems['predicate']}> does not end in a name RDF/XML can write "
+            "(a letter or '_' then letters, digits, '-', '.'); use a property IRI that does"
+        )
+    return (
+        f"the text {problems['text'][:60]!r} holds control characters XML forbids (RDF/XML "
+        "cannot carry it); remove them"
     )

@@ -1,13 +1,15 @@
 """The live graph a server answers from: the store, the query workers and, when writes are
 enabled, the write path.
 
-Read-only (no ``KG_WRITE_TOKEN``): workers and the server open the built store read-only.
+Read-only (no write token): workers and the server open the built store read-only.
 
-Writable: the server holds the only read-write handle; after every successful write it takes
-a checkpoint (``Store.backup``, hard links, so cheap) into a new *generation* directory and
-points the workers at it. Workers therefore only ever read directories nobody writes to —
-Oxigraph leaves reading under a writer undefined (RECIPES.md). Old generations are removed
-once two newer ones exist.
+Writable: the server holds the only read-write handle, and uses it only under the write
+lock; after every successful write it takes a checkpoint (``Store.backup``, hard links, so
+cheap) into a new *generation* directory, and requests and query workers read that. They
+therefore only ever read directories nobody writes to — Oxigraph leaves reading under a
+writer undefined (RECIPES.md) — and a publish can close the read-write handle, switch the
+store and open the new one while requests go on reading the last checkpoint. Old
+generations are removed once two newer ones exist.
 
 Serving from memory (``KG_SERVE_FROM=memory``): the workers answer from an in-memory copy
 of the store (:mod:`kg.serve.workers`), so the server is read-only.
@@ -33,6 +35,7 @@ from kg.build.pipeline import commit, discard
 from kg.build.publish import Published
 from kg.build.switch import complete_switch
 from kg.build.writer import acquire as acquire_writer
+from kg.build.writer import finish_interrupted_switch
 from kg.graph.projection import GraphProjection, load_projection
 from kg.publish.dump import description_only, export_rdf, exported_quads
 from kg.publish.informea.feed import Feed, compute_feed
@@ -110,22 +113,27 @@ class GraphService:
         check_serving(settings, self.writable)
         #: A writable server is the folders' one writer while it runs (kg.build.writer).
         self._writer_lock = acquire_writer(settings) if self.writable else None
-        complete_switch(settings.build_journal)  # a build killed mid-switch: finish it first
+        if self._writer_lock is not None:  # a build killed mid-switch: finish it first
+            complete_switch(settings.build_journal)
+        else:
+            finish_interrupted_switch(settings)
+        #: What requests read: the store, or with checkpoints the last one (read-only).
         self.store: GraphStore
-        worker_path: str | None = None
+        #: The read-write handle on the store, used only under the write lock (checkpoints
+        #: only): no request holds it, so a publish can close it and reopen the new store.
+        self._writer: ox.Store | None = None
+        self._worker_path: str | None = None
         if self._checkpoints:
             open_store(settings, read_only=True)  # same clear error when nothing is built
-            self.store = ox.Store(str(settings.store))
             if self._generations_dir.exists():
                 shutil.rmtree(self._generations_dir)
-            worker_path = self._checkpoint()
+            self._take_hold()
         else:
             self.store = open_store(settings, read_only=True)
-        self._worker_path = worker_path
-        self.counts = graph_counts(self.store)
+            self.counts = graph_counts(self.store)
         self.pool = QueryPool(
             settings,
-            worker_path,
+            self._worker_path,
             min_workers=settings.query_workers,
             max_workers=settings.max_query_workers,
         )
@@ -134,16 +142,24 @@ class GraphService:
     def graph_names(self) -> frozenset[str]:
         return frozenset(self.counts)
 
-    def _checkpoint(self) -> str:
+    def _checkpoint(self) -> None:
+        """Checkpoint the written store into a new generation and serve it: requests read a
+        read-only handle on it, query workers are pointed at it."""
+        assert self._writer is not None
         self._generation += 1
         target = self._generations_dir / f"{self._generation:06d}"
         target.parent.mkdir(parents=True, exist_ok=True)
-        assert isinstance(self.store, ox.Store)
-        self.store.flush()
-        self.store.backup(str(target))
+        self._writer.flush()
+        self._writer.backup(str(target))
+        reader = ox.Store.read_only(str(target))
+        counts = graph_counts(reader)
+        # Replaced together: no request pairs one version's store with the other's counts.
+        self.store, self.counts = reader, counts
+        self._worker_path = str(target)
+        if hasattr(self, "pool"):  # not at start: the pool is made on the first checkpoint
+            self.pool.switch(self._worker_path)
         for old in sorted(self._generations_dir.iterdir())[:-KEEP_GENERATIONS]:
             shutil.rmtree(old, ignore_errors=True)
-        return str(target)
 
     def publish(
         self, key: str, turtle: bytes | None, *, who: str, dry_run: bool = False
@@ -171,22 +187,24 @@ class GraphService:
             finally:
                 self._take_hold()
             done.manifest = result.manifest
-            self.counts = graph_counts(self.store)
             self.version += 1
             return done
 
     def _let_go(self) -> None:
-        """Before a switch: serve the last checkpoint and close the store to be replaced."""
-        if self._checkpoints and self._worker_path is not None:
-            self.store = ox.Store.read_only(self._worker_path)
-            gc.collect()  # the read-write handle is closed once nothing refers to it
+        """Before a switch: close the store about to be replaced. Requests go on reading the
+        last checkpoint; nothing else refers to the read-write handle, so dropping it closes
+        it (RocksDB refuses a second handle on the same path in one process)."""
+        self._writer = None
+        gc.collect()
 
     def _take_hold(self) -> None:
-        """After a switch (or a failed one): open the store served and checkpoint it."""
-        if self._checkpoints:
-            self.store = ox.Store(str(self.settings.store))
-            self._worker_path = self._checkpoint()
-            self.pool.switch(self._worker_path)
+        """After a switch (or a failed one), and at start: open the store served for writing
+        and serve a checkpoint of it."""
+        if not self._checkpoints:
+            self.counts = graph_counts(self.store)
+            return
+        self._writer = ox.Store(str(self.settings.store))
+        self._checkpoint()
 
     def write(self, change: Callable[[GraphStore], T]) -> T:
         """Apply ``change`` to the store, one writer at a time, then publish the result to the
@@ -216,9 +234,9 @@ class GraphService:
             if self._checkpoints:
                 trial = self.settings.store.with_name(self.settings.store.name + ".trial")
                 shutil.rmtree(trial, ignore_errors=True)
-                assert isinstance(self.store, ox.Store)
-                self.store.flush()
-                self.store.backup(str(trial))
+                assert self._writer is not None
+                self._writer.flush()
+                self._writer.backup(str(trial))
                 try:
                     base = self.settings.base_iri
                     changed = trial_update(
@@ -233,12 +251,14 @@ class GraphService:
 
     def _apply(self, change: Callable[[GraphStore], T]) -> T:
         """:meth:`write`'s work; the caller holds the write lock."""
-        result = change(self.store)
-        if self._checkpoints:
+        if not self._checkpoints:
+            result = change(self.store)
+            self.counts = graph_counts(self.store)
+        else:
+            assert self._writer is not None
+            result = change(self._writer)
             mark_changed(self.settings.store)  # the snapshot no longer equals the store
-            self._worker_path = self._checkpoint()
-            self.pool.switch(self._worker_path)
-        self.counts = graph_counts(self.store)
+            self._checkpoint()
         self.version += 1
         return result
 
