@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from kg.build.pipeline import build
 from kg.settings import SNAPSHOT_MANIFEST, SNAPSHOT_NQUADS, Settings
 from kg.stores import open_store
@@ -128,6 +130,28 @@ def test_a_failing_source_is_left_out_and_the_rest_still_builds(tmp_path: Path) 
     assert f"{base}/graph/ceic2-aze-progress-2018" in graphs
     manifest = json.loads((settings.snapshot_dir / SNAPSHOT_MANIFEST).read_text())
     assert set(manifest["rejected_sources"]) == set(result.rejected)
+
+
+def test_a_source_that_stops_conforming_keeps_the_version_served(tmp_path: Path) -> None:
+    """A bad edit of a served document's file never removes the document from the graph:
+    the build reports it and keeps the version served before (validated when it was)."""
+    data = _copy_project_data(tmp_path, sources=("tehran-pow-2009-2010",))
+    settings = Settings(store=tmp_path / "store", snapshot_dir=tmp_path / "snap", data_dir=data)
+    build(settings)
+    tehran = f"{settings.base_iri}/graph/tehran-pow-2009-2010"
+    served = {
+        q
+        for q in open_store(settings).quads_for_pattern(None, None, None, None)
+        if q.graph_name.value == tehran
+    }  # type: ignore[union-attr]
+    (data / "sources" / "tehran-pow-2009-2010.ttl").write_text("this is { not turtle")
+
+    result = build(settings)
+
+    assert "the version served before is kept" in result.rejected[tehran]
+    store = open_store(settings)
+    assert set(store.quads_for_pattern(None, None, None, ox.NamedNode(tehran))) == served
+    assert len(served) == 534
 
 
 def test_base_iri_is_configurable(tmp_path: Path) -> None:

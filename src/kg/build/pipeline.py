@@ -1,6 +1,7 @@
 """The build: load -> validate per source -> reconcile -> reason -> snapshot -> store
 (DESIGN.md §2). Each stage is a function of the previous stage's output; a source that fails
-validation is reported and left out while the rest of the graph still builds.
+validation is reported and left out while the rest of the graph still builds (if a version of
+it was served, that version is kept: a bad edit never removes a document from the graph).
 
 A build is made in two halves: :func:`stage` writes the next version beside the one served
 (snapshot, store and the sources it was built from) and :func:`commit` switches to it as one
@@ -23,7 +24,7 @@ from rdflib import Graph
 from kg.build.changes import changes_graph
 from kg.build.inputs import load_inputs
 from kg.build.reconcile import reconciliation_graph, reconciliation_input
-from kg.build.snapshot import Manifest, write_snapshot
+from kg.build.snapshot import Manifest, snapshot_graph, write_snapshot
 from kg.build.switch import Replace, complete_switch, discard_staged, staged, switch
 from kg.build.versions import SNAPSHOT_SOURCES, kept_path, live_manifest, next_version, prune
 from kg.rdf.namespaces import graph_iri
@@ -168,6 +169,14 @@ def stage(
     if must_conform:
         refused = {name: rejected[name] for name in must_conform}
         raise BuildRejected(reports, refused, inputs.sources)
+    # Nothing lost: a source whose file no longer conforms keeps the version served before
+    # (validated when it was built or published), rather than dropping out of the graph.
+    for name in sorted(rejected):
+        served = snapshot_graph(settings.snapshot_dir, name)
+        if served:
+            accepted[name] = served
+            rejected[name] += "; the version served before is kept"
+            progress(f"      {name.rsplit('/', 1)[-1]}: keeping the version served before")
 
     step(3, "reconciling indicator claims with the GBF monitoring framework")
     graphs: dict[str, Triples] = {graph_iri(base, "ontology"): ox_triples(inputs.ontology)}
