@@ -96,6 +96,19 @@ async def _body_text(request: Request, service: Service, charset: str | None) ->
         raise UnicodeError("the request body is not valid UTF-8") from None
 
 
+def _form(text: str) -> dict[str, list[str]]:
+    """The fields of a query string or form body. Percent-encoded bytes must be UTF-8: by
+    default they would become U+FFFD and the query would run on text nobody sent."""
+    try:
+        return parse_qs(text, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise ApiError(
+            400,
+            "bad_encoding",
+            "A percent-encoded parameter is not UTF-8: encode the text as UTF-8",
+        ) from None
+
+
 def _single(params: dict[str, list[str]], name: str) -> str | None:
     values = params.get(name, [])
     if len(values) > 1:
@@ -143,32 +156,35 @@ async def _answer_query(
     inspection = await _inspect(inspect_query, query)
     if inspection.refusal:
         raise ApiError(400, "refused" if inspection.form else "bad_query", inspection.refusal)
-    unknown = [
-        g
-        for g in (*inspection.from_graphs, *inspection.from_named_graphs)
-        if g not in service.graph_names
-    ]
-    if unknown:
-        raise ApiError(
-            400,
-            "unknown_graph",
-            f"FROM names a graph this store does not hold: <{unknown[0]}>; "
-            "the endpoint never fetches graphs from elsewhere",
-        )
+    default = params.get("default-graph-uri")
+    named = params.get("named-graph-uri")
+    for where, graphs in (
+        ("FROM", inspection.from_graphs),
+        ("FROM NAMED", inspection.from_named_graphs),
+        ("default-graph-uri", default or ()),
+        ("named-graph-uri", named or ()),
+    ):
+        unknown = [g for g in graphs if g not in service.graph_names]
+        if unknown:
+            raise ApiError(
+                400,
+                "unknown_graph",
+                f"{where} names a graph this store does not hold: <{unknown[0]}>; the "
+                "endpoint never fetches graphs from elsewhere (GET /void lists the graphs)",
+            )
     assert inspection.form is not None
     media_type = choose(request.headers.get("accept"), offered_types(inspection.form))
     if media_type is None:
         offered = ", ".join(offered_types(inspection.form))
         raise ApiError(406, "not_acceptable", f"This answer can be sent as: {offered}")
     timeout = _request_timeout(service, params)
-    default = params.get("default-graph-uri")
-    named = params.get("named-graph-uri")
     job = QueryJob(
         query=query,
         media_type=media_type,
         max_rows=service.settings.max_rows,
         default_graphs=tuple(default) if default else None,
         named_graphs=tuple(named) if named else None,
+        own_dataset=bool(inspection.from_graphs or inspection.from_named_graphs),
         base_iri=str(request.url.replace(query="")),
         limit=inspection.limit,
     )
@@ -250,7 +266,7 @@ def _description(request: Request, service: Service) -> Response:
     openapi_extra={"parameters": PROTOCOL_PARAMETERS},
 )
 async def sparql_get(request: Request, service: Service) -> Response:
-    params = parse_qs(request.url.query, keep_blank_values=True)
+    params = _form(request.url.query)
     if "update" in params:
         raise ApiError(400, "bad_request", "Send updates by POST, not GET")
     try:
@@ -286,10 +302,10 @@ async def sparql_get(request: Request, service: Service) -> Response:
 )
 async def sparql_post(request: Request, service: Service, write: WriteAccess) -> Response:
     media, charset = body_media_type(request)
-    params = parse_qs(request.url.query, keep_blank_values=True)
+    params = _form(request.url.query)
     try:
         if media == FORM_TYPE:
-            form = parse_qs(await _body_text(request, service, charset), keep_blank_values=True)
+            form = _form(await _body_text(request, service, charset))
             for name, values in form.items():
                 params.setdefault(name, []).extend(values)
             query, update = _single(params, "query"), _single(params, "update")

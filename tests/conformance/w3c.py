@@ -9,6 +9,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
 import httpx
@@ -199,11 +200,24 @@ class Runner:
         response.raise_for_status()
 
     def load_graph_data(self, test: W3CTest) -> None:
-        for path, graph_iri in test.graph_data:
+        data = [(path.read_bytes(), graph_iri) for path, graph_iri in test.graph_data]
+        # Some tests name a graph in default-graph-uri / named-graph-uri that the suite ships
+        # no data for (query_post_form: kasei.us/.../data0.rdf): the suite expects the server
+        # to fetch it from the web. This server never fetches graphs (an unknown one is a 400),
+        # so the harness loads a stand-in, as it loads the graphs a test declares.
+        declared = {graph_iri for _, graph_iri in test.graph_data}
+        for req in test.requests:
+            query = parse_qs(urlsplit(req.path).query)
+            for name in query.get("default-graph-uri", []) + query.get("named-graph-uri", []):
+                if name not in declared:
+                    declared.add(name)
+                    stand_in = f'<{name}> <{RDFS.comment}> "stand-in for the web document" .\n'
+                    data.append((stand_in.encode(), name))
+        for content, graph_iri in data:
             response = self.client.put(
                 f"{self.base}/gsp",
                 params={"graph": graph_iri},
-                content=path.read_bytes(),
+                content=content,
                 headers={
                     "content-type": "application/n-triples",
                     "authorization": f"Bearer {self.token}",

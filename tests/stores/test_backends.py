@@ -267,3 +267,65 @@ def test_memory_store_is_the_rdflib_dataset() -> None:
     (row,) = store.query("SELECT ?o { GRAPH ?g { ?s ?p ?o } }")
     assert row["o"].datatype.value == "http://www.w3.org/2001/XMLSchema#decimal"
     assert float(row["o"].value) == 1.5
+
+
+# ----------------------------------------------------------------------------- datasets
+
+COUNTRIES = "https://w3id.org/mea-kg/graph/reference/countries"
+AGREEMENTS = "https://w3id.org/mea-kg/graph/reference/agreements"
+#: The same question asked with FROM, FROM NAMED, GRAPH, and over the union: what the
+#: endpoint's workers run (kg.serve.jobs.run_job), answers compared across backends.
+DATASET_QUERIES = {
+    "from": f"SELECT (COUNT(*) AS ?n) FROM <{COUNTRIES}> WHERE {{ ?s ?p ?o }}",
+    "from-two": f"SELECT (COUNT(*) AS ?n) FROM <{COUNTRIES}> FROM <{AGREEMENTS}> "
+    "WHERE { ?s a ?type }",
+    "from-named": f"SELECT ?g (COUNT(*) AS ?n) FROM NAMED <{COUNTRIES}> FROM NAMED <{AGREEMENTS}> "
+    "WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
+    "from-named-default-empty": f"SELECT (COUNT(*) AS ?n) FROM NAMED <{COUNTRIES}> "
+    "WHERE { ?s ?p ?o }",
+    "graph": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{COUNTRIES}> {{ ?s ?p ?o }} }}",
+    "union-distinct": "SELECT (COUNT(DISTINCT *) AS ?n) WHERE { ?s ?p ?o }",
+    "union-label": "SELECT ?label WHERE { <https://w3id.org/mea-kg/id/agreement/basel> "
+    "<http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?label",
+}
+
+
+def _job_rows(store: GraphStore, query: str, **dataset: Any) -> list[list[str]]:
+    from kg.serve.jobs import OK, QueryJob, run_job
+    from kg.sparql.guard import inspect_query
+
+    inspection = inspect_query(query)
+    job = QueryJob(
+        query=query,
+        media_type="text/csv",
+        max_rows=100_000,
+        own_dataset=bool(inspection.from_graphs or inspection.from_named_graphs),
+        **dataset,
+    )
+    outcome = run_job(store, job)
+    assert outcome.status == OK, outcome.message
+    assert outcome.answer is not None
+    return csv_rows(outcome.answer.body)
+
+
+@pytest.fixture(scope="module")
+def reference_answers(built: Any) -> dict[str, list[list[str]]]:
+    """The answers of rdflib's engine on the in-memory backend: the reference."""
+    memory = open_store(built.settings.model_copy(update={"backend": "memory"}))
+    return {name: _job_rows(memory, query) for name, query in DATASET_QUERIES.items()}
+
+
+@pytest.mark.parametrize("name", DATASET_QUERIES)
+def test_the_querys_dataset_is_honoured_on_every_backend(
+    store: GraphStore, name: str, reference_answers: dict[str, list[list[str]]]
+) -> None:
+    """FROM / FROM NAMED define the dataset (Oxigraph's workers passed the union flag, which
+    overrode them: FROM <countries> counted all 10,089 triples)."""
+    assert _job_rows(store, DATASET_QUERIES[name]) == reference_answers[name]
+
+
+def test_the_protocols_dataset_overrides_the_querys(store: GraphStore) -> None:
+    query = f"SELECT (COUNT(*) AS ?n) FROM <{AGREEMENTS}> WHERE {{ ?s ?p ?o }}"
+    rows = _job_rows(store, query, default_graphs=(COUNTRIES,))
+    assert rows[1] == ["182"]
+    assert _job_rows(store, query)[1] == ["106"]

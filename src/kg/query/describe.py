@@ -68,7 +68,11 @@ def service_description(
         ox.Triple(
             default,
             RDFS_COMMENT,
-            ox.Literal("The default graph is the union (RDF merge) of all the named graphs."),
+            ox.Literal(
+                "Unless the query (FROM / FROM NAMED) or the request (default-graph-uri / "
+                "named-graph-uri) says otherwise, the default graph is the union of all the "
+                "named graphs (on Oxigraph, a triple held in two graphs is matched twice)."
+            ),
         ),
         ox.Triple(
             default,

@@ -15,7 +15,10 @@ from kg.query.results import write_results
 from kg.query.table import text_table
 from kg.rdf.formats import RESULTS_TYPES, rdf_format_named
 from kg.rdf.namespaces import PREFIXES
+from kg.sparql.guard import inspect_query
 from kg.sparql.join_order import DISK_LOOKUP_ROWS, PatternCounts
+from kg.sparql.lexer import GuardError
+from kg.sparql.order_keys import safe_order
 from kg.stores import GraphStore, is_boolean, is_solutions, is_triples
 
 
@@ -32,10 +35,18 @@ def execute(
     order, big joins hashed, as the server's workers do (:mod:`kg.sparql.join_order`)."""
     prefixes = PREFIXES if with_prefixes else None
     try:
+        # The union, unless the query names its own dataset (the flag would override it).
+        inspection = inspect_query(query)
+    except GuardError as err:
+        raise QueryError(str(err)) from None
+    union = not inspection.from_graphs and not inspection.from_named_graphs
+    try:
+        if isinstance(store, ox.Store):
+            query = safe_order(query)  # Oxigraph aborts on some mixed-type sorts
         if join_order and isinstance(store, ox.Store):
             counts = PatternCounts(store, lookup_rows=DISK_LOOKUP_ROWS, prefixes=prefixes)
-            return counts.query(query, use_default_graph_as_union=True)
-        return store.query(query, use_default_graph_as_union=True, prefixes=prefixes)
+            return counts.query(query, use_default_graph_as_union=union)
+        return store.query(query, use_default_graph_as_union=union, prefixes=prefixes)
     except SyntaxError as err:
         raise QueryError(f"SPARQL syntax error: {str(err).splitlines()[0]}") from None
 

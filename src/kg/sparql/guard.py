@@ -43,6 +43,7 @@ from kg.sparql.lexer import (
     Token,
     decode_escapes,
     readings,
+    tokenize,
 )
 
 # Oxigraph's parser, optimiser and evaluator recurse on nesting and on the trees it builds
@@ -347,3 +348,43 @@ def _check_graph_iri(graph: str) -> None:
         raise GuardError(
             f"The graph {graph!r} is not an IRI: it contains {shown}, which an IRI cannot"
         )
+
+
+def names_dataset(text: str) -> bool:
+    """Whether the query has its own FROM / FROM NAMED clauses.
+
+    >>> names_dataset("SELECT * FROM <http://g> WHERE { ?s ?p ?o }"), names_dataset("ASK {}")
+    (True, False)
+    """
+    try:
+        inspection = inspect_query(text)
+    except GuardError:
+        return False
+    return bool(inspection.from_graphs or inspection.from_named_graphs)
+
+
+def without_dataset_clauses(text: str) -> str:
+    """``text`` without its FROM / FROM NAMED clauses: what an engine that lets the query's
+    dataset win is given when the protocol's dataset must override it (SPARQL 1.1 Protocol
+    §2.1.4). Unchanged when the text has codepoint escapes (its offsets are the decoded
+    text's).
+
+    >>> without_dataset_clauses("SELECT * FROM <http://a> FROM NAMED ex:b WHERE { ?s ?p ?o }")
+    'SELECT *   WHERE { ?s ?p ?o }'
+    """
+    if "\\" in text:
+        return text
+    try:
+        tokens = tokenize(text)
+    except GuardError:
+        return text
+    cut: list[tuple[int, int]] = []
+    for i, token in enumerate(tokens):
+        if token.keyword != "FROM":
+            continue
+        j = i + 2 if i + 1 < len(tokens) and tokens[i + 1].keyword == "NAMED" else i + 1
+        if j < len(tokens) and tokens[j].kind in ("iri", "name"):
+            cut.append((token.start, tokens[j].start + len(tokens[j].text)))
+    for start, end in reversed(cut):
+        text = text[:start] + text[end:]
+    return text

@@ -31,6 +31,7 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from kg.rdf.terms import to_ox, to_rdflib
+from kg.sparql.guard import without_dataset_clauses
 from kg.stores.base import Boolean, Solutions, Triples, parse_load_input
 
 # FROM <iri> must name a graph we hold, never fetch one from the web on a user's behalf.
@@ -65,6 +66,9 @@ class MemoryStore:
         prefixes: dict[str, str] | None = None,
     ) -> Any:
         target = self._dataset_for(use_default_graph_as_union, default_graph, named_graphs)
+        if default_graph is not None or named_graphs is not None:
+            # The protocol's dataset overrides the query's (rdflib would read FROM instead).
+            query = without_dataset_clauses(query)
         try:
             result = target.query(query, initNs=prefixes or {}, base=base_iri)
         except Exception as err:  # pyparsing's ParseException and kin: a syntax error

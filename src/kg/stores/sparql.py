@@ -30,6 +30,7 @@ import pyoxigraph as ox
 from kg.rdf.formats import rdf_format
 from kg.rdf.namespaces import PREFIXES
 from kg.rdf.terms import XSD_STRING
+from kg.sparql.guard import names_dataset
 from kg.sparql.lexer import query_form
 from kg.stores.base import Boolean, Solutions, StoreError, Triples, parse_load_input
 
@@ -165,6 +166,8 @@ class SparqlStore:
                 "default-graph-uri": [g.value for g in defaults if g is not None],
                 "named-graph-uri": [g.value for g in named_graphs or []],
             }
+        elif not use_default_graph_as_union and names_dataset(query):
+            dataset = None  # the query's own FROM / FROM NAMED (protocol ones would win)
         else:
             graphs = self._graph_list()
             # Without graphs of ours the dataset must still be ours: name one that is empty.

@@ -1,0 +1,122 @@
+"""The endpoint answers what SPARQL 1.1 says, on a live read-only server: the query's
+dataset (FROM / FROM NAMED) and the protocol's, sorts that used to abort a worker, and
+requests that are wrong in ways that used to be a 200 or a 500 (issue: endpoint
+correctness)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support import live_server
+
+COUNTRIES = "https://w3id.org/mea-kg/graph/reference/countries"
+JSON = {"accept": "application/sparql-results+json"}
+
+
+@pytest.fixture(scope="module")
+def server(built: Any) -> Iterator[str]:
+    env = {
+        "KG_STORE": str(built.settings.store),
+        "KG_SNAPSHOT_DIR": str(built.settings.snapshot_dir),
+    }
+    with live_server(env) as base:
+        yield base
+
+
+def ask(base: str, query: str, **params: str | list[str]) -> httpx.Response:
+    return httpx.get(f"{base}/sparql", params={"query": query, **params}, headers=JSON, timeout=60)
+
+
+def count(base: str, query: str, **params: str | list[str]) -> int:
+    r = ask(base, query, **params)
+    assert r.status_code == 200, r.text
+    return int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def answers_promptly(base: str) -> bool:
+    r = httpx.get(f"{base}/sparql", params={"query": "ASK {}"}, timeout=10)
+    return r.status_code == 200
+
+
+def test_from_scopes_the_query_to_its_graphs(server: str, built: Any) -> None:
+    """FROM was ignored: the workers' union flag overrode it (10,089 instead of 182)."""
+    only = count(server, f"SELECT (COUNT(*) AS ?n) FROM <{COUNTRIES}> WHERE {{ ?s ?p ?o }}")
+    assert only == built.result.manifest.graphs[COUNTRIES] == 182
+    named = count(
+        server,
+        f"SELECT (COUNT(*) AS ?n) FROM NAMED <{COUNTRIES}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    )
+    assert named == 182
+    assert (
+        count(server, f"SELECT (COUNT(*) AS ?n) FROM NAMED <{COUNTRIES}> WHERE {{ ?s ?p ?o }}") == 0
+    )
+    assert count(server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") > 10_000
+
+
+def test_the_protocols_dataset_overrides_the_querys(server: str) -> None:
+    query = (
+        "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/mea-kg/graph/ontology> WHERE { ?s ?p ?o }"
+    )
+    assert count(server, query, **{"default-graph-uri": COUNTRIES}) == 182
+
+
+@pytest.mark.parametrize("parameter", ["default-graph-uri", "named-graph-uri"])
+def test_an_unknown_graph_in_the_protocols_dataset_is_a_400_naming_it(
+    server: str, parameter: str
+) -> None:
+    r = ask(
+        server, "SELECT * WHERE { ?s ?p ?o } LIMIT 1", **{parameter: "https://example.org/nothing"}
+    )
+    assert r.status_code == 400, r.text
+    assert parameter in r.text and "https://example.org/nothing" in r.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o)) } ORDER BY ?o LIMIT 3",
+        "SELECT ?o WHERE { ?s ?p ?o } ORDER BY DESC(?o) LIMIT 3",
+        "SELECT ?s ?o WHERE { ?s !<http://x> ?o } ORDER BY ?o ?s LIMIT 3",
+        "SELECT ?o WHERE { { SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o LIMIT 50 } } LIMIT 3",
+    ],
+)
+def test_sorting_terms_of_every_kind_answers_and_kills_no_worker(server: str, query: str) -> None:
+    """pyoxigraph 0.5.13 aborted the worker sorting integers with strings (a 500 on every
+    server); the workers now sort by group first (kg.sparql.order_keys)."""
+    r = ask(server, query)
+    assert r.status_code == 200, r.text
+    assert len(r.json()["results"]["bindings"]) == 3
+    assert answers_promptly(server)
+
+
+def test_a_sort_over_mixed_literals_puts_numbers_before_strings(server: str) -> None:
+    r = ask(server, "SELECT ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o)) } ORDER BY ?o LIMIT 1")
+    (row,) = r.json()["results"]["bindings"]
+    assert row["o"]["datatype"] == "http://www.w3.org/2001/XMLSchema#integer"
+
+
+def test_an_unknown_function_is_a_400(server: str) -> None:
+    r = ask(server, "SELECT (<http://example.org/fn>(1) AS ?x) WHERE {}")
+    assert r.status_code == 400, r.text
+    assert "http://example.org/fn" in r.text
+    assert answers_promptly(server)
+
+
+@pytest.mark.parametrize("encoded", ["%FF", "%C3%28", "%ED%A0%80"])
+def test_invalid_utf8_in_a_query_is_a_400(server: str, encoded: str) -> None:
+    """Percent-encoded bytes that are not UTF-8 became U+FFFD and the query ran."""
+    url = f"{server}/sparql?query=SELECT%20%2A%20WHERE%20%7B%20%3Fs%20%3Fp%20%22{encoded}%22%20%7D"
+    r = httpx.get(url, headers=JSON, timeout=30)
+    assert r.status_code == 400, r.text
+    assert "UTF-8" in r.text
+    form = httpx.post(
+        f"{server}/sparql",
+        content=f"query=ASK%20%7B%20%3Fs%20%3Fp%20%22{encoded}%22%20%7D".encode(),
+        headers={**JSON, "content-type": "application/x-www-form-urlencoded"},
+        timeout=30,
+    )
+    assert form.status_code == 400, form.text
