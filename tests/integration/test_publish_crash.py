@@ -19,8 +19,8 @@ sources folder beside the ones served, then switches all three with one journal
   store or its journal appears): restarted on the same folders it serves a whole version,
   the one before (the same graph, triple for triple) or the one after (the snapshot's graph,
   the change in it), and on disk the snapshot is the store;
-- eight readers on six routes (SPARQL, the Graph Store Protocol, ``/sources``, the entity
-  page, the InforMEA feed, the RDF dump) for 30 s while the source is published again and
+- eight readers on seven routes (SPARQL, the Graph Store Protocol, ``/sources``, the entity
+  page, the InforMEA feed, the RDF dump, the graph API) for 30 s while the source is published again and
   again, alternately 534 and 734 triples: every read is one version or the other, never an
   error, a missing entity or a mix (the store, the query workers' checkpoint and the views
   derived from the graph are switched together under the server's write lock).
@@ -441,7 +441,7 @@ VERSIONS = {
 #: What one read may see: (triples of the source's graph, notes on the document).
 WHOLE = {(SEED_TRIPLES, 0), (SEED_TRIPLES + B_NOTES, B_NOTES)}
 COUNT_GRAPH = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}"
-ROUTES = ("sparql", "gsp", "source", "entity", "informea", "export")
+ROUTES = ("sparql", "gsp", "source", "entity", "informea", "export", "api")
 
 
 def _sizes(triples: Iterable[ox.Triple]) -> tuple[int, int]:
@@ -478,6 +478,11 @@ def read_route(client: httpx.Client, route: str) -> str | None:
             return f"{r.status_code} {r.text[:200]}"
         notes = _sizes(triples_of(r.content, ox.RdfFormat.JSON_LD))[1]
         return None if notes in {n for _, n in WHOLE} else f"{notes} notes"
+    if route == "api":  # the graph projection (a view made again after each publish)
+        r = client.get("/api/neighbours", params={"for": DOCUMENT})
+        if r.status_code != 200:
+            return f"{r.status_code} {r.text[:200]}"
+        return None if r.json().get("nodes") else "no neighbours"
     if route == "informea":
         r = client.get("/informea/v1/Treaties")
         if r.status_code != 200:
