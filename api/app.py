@@ -8,11 +8,27 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import EXCEPTION_HANDLERS
 from api.head import HeadAsGet
-from api.routers import entities, export, graph, gsp, informea, sources, sparql, ui, validate, void
+from api.request_ids import HEADER as REQUEST_ID_HEADER
+from api.request_ids import RequestIds
+from api.routers import (
+    entities,
+    export,
+    graph,
+    gsp,
+    health,
+    informea,
+    sources,
+    sparql,
+    ui,
+    validate,
+    void,
+)
+from api.routers.sparql import MAX_ROWS_HEADER
 from kg import __version__
 from kg.serve.service import GraphService
 from kg.settings import Settings, get_settings
@@ -62,9 +78,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         export.router,
         validate.router,
         sources.router,
+        health.router,
     ):
         app.include_router(router)
     app.add_middleware(HeadAsGet)
+    # Reads from any origin (a notebook, a web app), never with credentials; the token's
+    # Authorization header is not allowed cross-origin, nor PUT or DELETE, so a page on
+    # another origin cannot write.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+        allow_headers=["accept", "content-type"],
+        allow_credentials=False,
+        expose_headers=[MAX_ROWS_HEADER, REQUEST_ID_HEADER],
+        max_age=600,
+    )
+    app.add_middleware(RequestIds)  # outermost: every answer, errors included, has its id
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for path, package_dir in VENDOR_DIRS.items():
         directory = settings.ui_modules_dir / package_dir

@@ -27,6 +27,7 @@ b'x: y\\n'
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -36,12 +37,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
+from api.request_ids import request_id_of
 from api.templates.entity_page import render_error
 from kg.build.publish import PublishRejected
 from kg.graph.answers import NodeRef
 from kg.rdf.negotiate import choose
 from kg.serve.publishing import PublishFailed
 from kg.serve.service import SourceWriteRefused
+
+log = logging.getLogger("kg.api")
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,11 @@ class ErrorBody(BaseModel):
         "graph (entities and facts added, removed, changed)",
     )
     iri: str | None = Field(default=None, description="Entity pages: the IRI asked for")
+    request_id: str | None = Field(
+        default=None,
+        description="The request's id (also its X-Request-ID header and the server's log "
+        "line about the error): quote it when reporting a problem",
+    )
     candidates: list[NodeRef] | None = Field(
         default=None, description="Graph API, for `ambiguous`: the entities the label names"
     )
@@ -122,7 +131,19 @@ class ApiError(Exception):
 
 
 def error_response(request: Request, err: ApiError) -> Response:
-    """``err`` as the client prefers among the media types its format offers."""
+    """``err`` as the client prefers among the media types its format offers, with the
+    request's id; the server logs a line with that id (a warning for a 5xx)."""
+    request_id = request_id_of(request.state) if "state" in request.scope else None
+    if request_id is not None:
+        err.extra.setdefault("request_id", request_id)
+        log.log(
+            logging.WARNING if err.status >= 500 else logging.INFO,
+            "request %s: %s %s: %s",
+            request_id,
+            err.status,
+            err.kind,
+            err.message,
+        )
     fmt = err.fmt
     media = choose(request.headers.get("accept"), fmt.offered) or fmt.otherwise
     if media == "text/html":
@@ -134,8 +155,9 @@ def error_response(request: Request, err: ApiError) -> Response:
         return Response(
             body, status_code=err.status, media_type="application/json", headers=err.headers
         )
+    suffix = f" (request {err.extra['request_id']})" if err.extra.get("request_id") else ""
     return Response(
-        f"{err.kind}: {err.message}\n",
+        f"{err.kind}: {err.message}{suffix}\n",
         status_code=err.status,
         media_type="text/plain",
         headers=err.headers,
@@ -194,6 +216,21 @@ async def publish_failed_handler(request: Request, exc: Exception) -> Response:
     return error_response(request, error)
 
 
+async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
+    """Anything no other handler took: a 500 in the project's error shape (JSON or text, as
+    asked), with the request id; the traceback goes to the server's log under that id, never
+    to the client."""
+    request_id = request_id_of(request.state) if "state" in request.scope else None
+    log.error("request %s failed", request_id, exc_info=exc)
+    error = ApiError(
+        500,
+        "internal_error",
+        "The server failed on this request; nothing was changed by it. Report the request id "
+        "to the operator",
+    )
+    return error_response(request, error)
+
+
 #: The handlers the app registers (:func:`api.app.create_app`).
 EXCEPTION_HANDLERS: dict[
     int | type[Exception], Callable[[Request, Any], Coroutine[Any, Any, Response]]
@@ -203,6 +240,7 @@ EXCEPTION_HANDLERS: dict[
     PublishRejected: publish_rejected_handler,
     PublishFailed: publish_failed_handler,
     RequestValidationError: validation_error_handler,
+    Exception: unexpected_error_handler,
 }
 
 

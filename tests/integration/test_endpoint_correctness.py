@@ -120,3 +120,71 @@ def test_invalid_utf8_in_a_query_is_a_400(server: str, encoded: str) -> None:
         timeout=30,
     )
     assert form.status_code == 400, form.text
+
+
+# ------------------------------------------------------------------ operations
+
+
+def test_health_and_ready(server: str, built: Any) -> None:
+    assert httpx.get(f"{server}/health", timeout=10).json() == {"status": "ok"}
+    ready = httpx.get(f"{server}/ready", timeout=10)
+    assert ready.status_code == 200
+    body = ready.json()
+    assert body["status"] == "ready" and body["store"] == body["workers"] == "ok"
+    assert body["version"] == built.result.manifest.version
+
+
+def test_reads_are_open_to_any_origin_and_writes_are_not(server: str) -> None:
+    origin = {"origin": "https://notebook.example.org"}
+    r = httpx.get(f"{server}/sparql", params={"query": "ASK {}"}, headers={**origin, **JSON})
+    assert r.status_code == 200
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in r.headers
+    preflight = {**origin, "access-control-request-method": "POST"}
+    query = httpx.options(
+        f"{server}/sparql",
+        headers={**preflight, "access-control-request-headers": "content-type"},
+    )
+    assert query.status_code == 200, query.text
+    # A write needs the token's Authorization header, or PUT / DELETE: not cross-origin.
+    token = httpx.options(
+        f"{server}/sparql",
+        headers={**preflight, "access-control-request-headers": "authorization"},
+    )
+    assert token.status_code == 400
+    put = httpx.options(f"{server}/gsp", headers={**origin, "access-control-request-method": "PUT"})
+    assert put.status_code == 400
+
+
+def test_every_answer_has_a_request_id_and_errors_carry_it(server: str) -> None:
+    ok = httpx.get(f"{server}/sparql", params={"query": "ASK {}"}, headers=JSON)
+    assert len(ok.headers["x-request-id"]) == 16
+    bad = httpx.get(
+        f"{server}/sparql", params={"query": "SELEKT *"}, headers={"accept": "application/json"}
+    )
+    assert bad.status_code == 400
+    assert bad.json()["request_id"] == bad.headers["x-request-id"]
+    text = httpx.get(
+        f"{server}/sparql", params={"query": "SELEKT *"}, headers={"accept": "text/plain"}
+    )
+    assert text.headers["x-request-id"] in text.text
+
+
+def test_an_unexpected_failure_is_a_500_in_the_error_shape_with_its_id(built: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.deps import get_service
+
+    app = create_app(built.settings)
+
+    def broken() -> None:
+        raise RuntimeError("a bug somewhere, with /srv/secret/paths in its message")
+
+    app.dependency_overrides[get_service] = broken
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/void", headers={"accept": "application/json"})
+    assert r.status_code == 500
+    body = r.json()
+    assert body["error"] == "internal_error" and body["request_id"]
+    assert "secret" not in r.text and "Traceback" not in r.text

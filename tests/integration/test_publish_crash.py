@@ -20,10 +20,11 @@ sources folder beside the ones served, then switches all three with one journal
   the one before (the same graph, triple for triple) or the one after (the snapshot's graph,
   the change in it), and on disk the snapshot is the store;
 - eight readers on seven routes (SPARQL, the Graph Store Protocol, ``/sources``, the entity
-  page, the InforMEA feed, the RDF dump, the graph API) for 30 s while the source is published again and
-  again, alternately 534 and 734 triples: every read is one version or the other, never an
-  error, a missing entity or a mix (the store, the query workers' checkpoint and the views
-  derived from the graph are switched together under the server's write lock).
+  page, the InforMEA feed, the RDF dump, the graph API) for 30 s while the source is
+  published again and again, alternately 534 and 734 triples: every read is one version or
+  the other, never an error, a missing entity or a mix (the store, the query workers'
+  checkpoint and the views derived from the graph are switched together under the server's
+  write lock).
 
 And, with no crash, that two publishes in a row leave the snapshot equal to the store (the
 invariant every check above rests on).
