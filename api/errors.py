@@ -145,7 +145,13 @@ def error_response(request: Request, err: ApiError) -> Response:
             err.message,
         )
     fmt = err.fmt
-    media = choose(request.headers.get("accept"), fmt.offered) or fmt.otherwise
+    accept = request.headers.get("accept")
+    media = choose(accept, fmt.offered)
+    if media is None and accept and "json" in accept and "application/json" in fmt.offered:
+        # A client that asked for JSON of some kind (SPARQL results JSON, JSON-LD) reads
+        # JSON errors: it would choke on text it did not ask for.
+        media = "application/json"
+    media = media or fmt.otherwise
     if media == "text/html":
         title = PAGE_TITLES.get(err.status, "Error")
         page = render_error(title, err.message, err.extra.get("iri"))

@@ -30,12 +30,13 @@ from api.errors import PROTOCOL, ApiError, error_responses
 from api.negotiation import body_media_type, rdf_response
 from kg.query.describe import service_description
 from kg.query.results import offered_types
-from kg.rdf.namespaces import PREFIXES
+from kg.rdf.namespaces import PREFIXES, endpoint_prefixes
 from kg.rdf.negotiate import choose
 from kg.serve.jobs import BAD_QUERY, NOT_ACCEPTABLE, OK, TIMEOUT, QueryJob
 from kg.serve.trial_update import UpdateTimedOut
 from kg.sparql.guard import Inspection, add_using_clauses, inspect_query, inspect_update
 from kg.sparql.lexer import GuardError
+from kg.sparql.syntax_errors import readable
 
 router = APIRouter(prefix="/sparql", tags=["sparql"])
 
@@ -185,6 +186,7 @@ async def _answer_query(
         default_graphs=tuple(default) if default else None,
         named_graphs=tuple(named) if named else None,
         own_dataset=bool(inspection.from_graphs or inspection.from_named_graphs),
+        prefixes=endpoint_prefixes(service.settings.base_iri),
         base_iri=str(request.url.replace(query="")),
         limit=inspection.limit,
     )
@@ -229,8 +231,7 @@ async def _answer_update(
     except UpdateTimedOut as err:
         raise ApiError(503, "timeout", str(err), headers={"Retry-After": "1"}) from err
     except SyntaxError as err:
-        message = f"SPARQL syntax error: {str(err).splitlines()[0]}"
-        raise ApiError(400, "bad_update", message) from err
+        raise ApiError(400, "bad_update", readable(str(err), update)) from err
     except (ValueError, OSError, RuntimeError) as err:
         # Oxigraph raises RuntimeError for an operation on a graph that is not there
         # (CLEAR, DROP, MOVE without SILENT) or already is (CREATE): the update's own fault.
@@ -246,7 +247,11 @@ def _description(request: Request, service: Service) -> Response:
     except NoMatchFound:  # this router mounted without api.routers.void: nothing to link to
         void_url = None
     triples = service_description(
-        endpoint, service.counts, updates=service.writable, void_url=void_url or endpoint
+        endpoint,
+        service.counts,
+        updates=service.writable,
+        void_url=void_url or endpoint,
+        prefixes=endpoint_prefixes(service.settings.base_iri),
     )
     if void_url is None:
         triples = [t for t in triples if t.predicate.value != SEE_ALSO]

@@ -120,7 +120,7 @@ def test_query_csv_and_table(built) -> None:  # type: ignore[no-untyped-def]
 def test_query_syntax_error_is_one_line(built) -> None:  # type: ignore[no-untyped-def]
     run = kg("query", "SELEC nonsense", env=store_env(built))
     assert run.returncode == 2
-    assert run.stderr.startswith("kg: SPARQL syntax error")
+    assert run.stderr.startswith("kg: Syntax error at line 1")
     assert "Traceback" not in run.stderr
 
 

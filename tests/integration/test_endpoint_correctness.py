@@ -188,3 +188,42 @@ def test_an_unexpected_failure_is_a_500_in_the_error_shape_with_its_id(built: An
     body = r.json()
     assert body["error"] == "internal_error" and body["request_id"]
     assert "secret" not in r.text and "Traceback" not in r.text
+
+
+# ------------------------------------------------------------------ prefixes and errors
+
+
+def test_the_projects_prefixes_need_no_declaration(server: str) -> None:
+    query = "SELECT ?label WHERE { id:agreement/basel rdfs:label ?label . } LIMIT 1"
+    r = ask(
+        server, query.replace("id:agreement/basel", "<https://w3id.org/mea-kg/id/agreement/basel>")
+    )
+    assert r.status_code == 200, r.text
+    n = count(server, "SELECT (COUNT(*) AS ?n) WHERE { ?w a mea:Workplan }")
+    assert n >= 5
+    # A query that declares a prefix keeps its own.
+    own = ask(
+        server, "PREFIX mea: <urn:x:nothing#> SELECT (COUNT(*) AS ?n) WHERE { ?w a mea:Workplan }"
+    )
+    assert own.json()["results"]["bindings"][0]["n"]["value"] == "0"
+
+
+def test_the_service_description_lists_the_prefixes(server: str) -> None:
+    r = httpx.get(f"{server}/sparql", headers={"accept": "text/turtle"}, timeout=30)
+    assert "https://w3id.org/mea-kg/ontology#" in r.text and '"mea"' in r.text
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("SELECT * WHERE { ?s foo:p ?o }", "The prefix foo: is not declared"),
+        ("SELECT * WHERE { ?s ?p ?o ", "Syntax error at line 1, column"),
+        ("SELECT * WHERE { ?s ?p ?o } ORDER ?s", "expected BY"),
+    ],
+)
+def test_a_syntax_error_is_one_readable_line(server: str, query: str, words: str) -> None:
+    r = httpx.get(f"{server}/sparql", params={"query": query}, headers=JSON)
+    assert r.status_code == 400, r.text
+    message = r.json()["message"]
+    assert words in message
+    assert "\\u{" not in message and "..=" not in message and len(message.splitlines()) == 1

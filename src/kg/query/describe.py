@@ -45,9 +45,16 @@ def _n(iri: str) -> ox.NamedNode:
 
 
 def service_description(
-    endpoint: str, counts: Mapping[str, int], *, updates: bool, void_url: str
+    endpoint: str,
+    counts: Mapping[str, int],
+    *,
+    updates: bool,
+    void_url: str,
+    prefixes: Mapping[str, str] | None = None,
 ) -> list[ox.Triple]:
-    """The service description of the endpoint at ``endpoint``."""
+    """The service description of the endpoint at ``endpoint``; the ``prefixes`` a query may
+    use undeclared are listed as SHACL prefix declarations (``sh:declare``), the vocabulary
+    SPARQL tools read prefixes from."""
     service = ox.BlankNode("service")
     dataset = ox.BlankNode("dataset")
     default = ox.BlankNode("default")
@@ -85,6 +92,18 @@ def service_description(
         out.append(ox.Triple(service, _n(SD + "supportedLanguage"), _n(SD + "SPARQL11Update")))
     for name in RESULT_FORMATS:
         out.append(ox.Triple(service, _n(SD + "resultFormat"), _n(FORMATS + name)))
+    shacl = PREFIXES["sh"]
+    for prefix, namespace in sorted((prefixes or {}).items()):
+        declaration = ox.BlankNode(f"prefix-{prefix}")
+        out += [
+            ox.Triple(service, _n(shacl + "declare"), declaration),
+            ox.Triple(declaration, _n(shacl + "prefix"), ox.Literal(prefix)),
+            ox.Triple(
+                declaration,
+                _n(shacl + "namespace"),
+                ox.Literal(namespace, datatype=_n(PREFIXES["xsd"] + "anyURI")),
+            ),
+        ]
     for index, (graph, count) in enumerate(sorted(counts.items())):
         named, described = ox.BlankNode(f"ng{index}"), ox.BlankNode(f"g{index}")
         out += [

@@ -19,6 +19,7 @@ from kg.sparql.guard import inspect_query
 from kg.sparql.join_order import DISK_LOOKUP_ROWS, PatternCounts
 from kg.sparql.lexer import GuardError
 from kg.sparql.order_keys import safe_order
+from kg.sparql.syntax_errors import readable
 from kg.stores import GraphStore, is_boolean, is_solutions, is_triples
 
 
@@ -48,7 +49,7 @@ def execute(
             return counts.query(query, use_default_graph_as_union=union)
         return store.query(query, use_default_graph_as_union=union, prefixes=prefixes)
     except SyntaxError as err:
-        raise QueryError(f"SPARQL syntax error: {str(err).splitlines()[0]}") from None
+        raise QueryError(readable(str(err), query, prefixes)) from None
 
 
 def _short(term: object) -> str:

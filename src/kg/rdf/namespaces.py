@@ -26,6 +26,19 @@ PREFIXES: dict[str, str] = {
     "org": "http://www.w3.org/ns/org#",
     "sh": "http://www.w3.org/ns/shacl#",
 }
+
+
+def endpoint_prefixes(base: str) -> dict[str, str]:
+    """The prefixes a query may use without declaring them (the SPARQL endpoint, ``kg
+    query``): :data:`PREFIXES` and ``id:`` for the entities (``id:party/UZB``). A query that
+    declares one of them keeps its own.
+
+    >>> endpoint_prefixes("https://example.org/kg")["id"]
+    'https://example.org/kg/id/'
+    """
+    return {**PREFIXES, "id": f"{base.rstrip('/')}/id/"}
+
+
 #: The vocabularies the ontology aligns with, for writing their terms as CURIEs (the graph
 #: projection's predicates and types). Not in :data:`PREFIXES`, which queries, entity pages
 #: and dumps declare.

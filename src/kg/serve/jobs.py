@@ -18,6 +18,7 @@ from kg.rdf.syntax_limits import UnwritableGraph
 from kg.settings import Settings
 from kg.sparql.join_order import DISK_LOOKUP_ROWS, PatternCounts
 from kg.sparql.order_keys import safe_order
+from kg.sparql.syntax_errors import readable
 from kg.stores import GraphStore
 
 OK, BAD_QUERY, NOT_ACCEPTABLE, TIMEOUT, FAILED = (
@@ -46,6 +47,8 @@ class QueryJob:
     base_iri: str | None = None
     #: The query's own outermost LIMIT, when it has one (:mod:`kg.sparql.guard`).
     limit: int | None = None
+    #: Prefixes the query may use without declaring them (its own declarations win).
+    prefixes: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -66,10 +69,20 @@ def run_job(store: GraphStore, job: QueryJob, counts: PatternCounts | None = Non
     query = safe_order(job.query) if isinstance(store, ox.Store) else job.query
     try:
         options = _dataset_options(job)
-        results = (store if counts is None else counts).query(query, **options)
+        if counts is None:
+            results = store.query(query, prefixes=job.prefixes, **options)
+        else:
+            counts.prefixes = job.prefixes
+            results = counts.query(query, **options)
         answer = write_results(results, job.media_type, max_rows=job.max_rows, limit=job.limit)
-    except SyntaxError as err:
-        return Outcome(BAD_QUERY, message=f"SPARQL syntax error: {first_line(err)}")
+    except SyntaxError as raised:
+        message = str(raised)
+        if query != job.query:  # positions must be the user's: the error of the text sent
+            try:
+                store.query(job.query, prefixes=job.prefixes, **_dataset_options(job))
+            except SyntaxError as original:
+                message = str(original)
+        return Outcome(BAD_QUERY, message=readable(message, job.query, job.prefixes))
     except UnwritableGraph as err:  # the asked syntax cannot carry this answer
         return Outcome(NOT_ACCEPTABLE, message=first_line(err))
     except ValueError as err:  # e.g. an IRI that is not valid, or an unsupported format
