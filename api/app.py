@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = GraphService(settings)
         app.state.service = service  # what api.deps hands the routes
+        app.state.body_timeout = settings.body_timeout  # api.bodies
         try:
             yield
         finally:

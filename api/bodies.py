@@ -3,10 +3,13 @@
 The limit is checked against ``Content-Length`` before reading, and against the bytes read
 so far while reading, so a larger body is answered 413 as soon as it passes the limit,
 chunked or not, without being held in memory (Starlette's ``Request.body()`` reads it whole
-first).
+first). It must also arrive in time: a body trickled a few bytes at a time held a
+connection for as long as the client liked; past ``timeout`` seconds it is a 408.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from fastapi import Request
 
@@ -16,20 +19,37 @@ __all__ = ["read_body", "too_large"]
 
 
 async def read_body(
-    request: Request, limit: int, *, what: str = "The request body", kind: str = "too_large"
+    request: Request,
+    limit: int,
+    *,
+    what: str = "The request body",
+    kind: str = "too_large",
+    timeout: float | None = None,
 ) -> bytes:
     """The body of ``request``, or :class:`ApiError` 413 of type ``kind`` past ``limit``
-    bytes (``what`` names the body in the message)."""
+    bytes (``what`` names the body in the message), or 408 if it has not all arrived within
+    ``timeout`` seconds (default: the app's ``KG_BODY_TIMEOUT``)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_large(what, int(declared), limit, kind=kind)
+    if timeout is None:
+        timeout = getattr(request.app.state, "body_timeout", 60.0)
     chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large(what, size, limit, kind=kind, at_least=True)
-        chunks.append(chunk)
+
+    async def read() -> None:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large(what, size, limit, kind=kind, at_least=True)
+            chunks.append(chunk)
+
+    try:
+        await asyncio.wait_for(read(), timeout)
+    except TimeoutError:
+        message = f"{what} did not arrive within {timeout:g} s"
+        # The rest of the body may still trickle in: the connection is not reused.
+        raise ApiError(408, "request_timeout", message, headers={"Connection": "close"}) from None
     return b"".join(chunks)
 
 

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     #: while the body is read, so a larger one (chunked or not) is a 413 without being
     #: buffered. 16 MiB: about 150,000 triples of N-Triples.
     max_upload_bytes: int = 16 * 2**20
+    #: Slow clients: seconds for a request's headers to arrive (408 after, and the connection
+    #: closed), and for its body; the most connections served at once (503 beyond).
+    header_timeout: float = 10.0
+    body_timeout: float = 60.0
+    max_connections: int = 512
     #: Put each query's triple patterns in join order, smallest match count first, before
     #: Oxigraph runs it (:mod:`kg.sparql.join_order`); off runs every query exactly as written.
     join_order: bool = True

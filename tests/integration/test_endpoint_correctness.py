@@ -5,13 +5,16 @@ correctness)."""
 
 from __future__ import annotations
 
+import socket
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support import live_server
+from tests.support import live_server, live_server_process
 
 COUNTRIES = "https://w3id.org/mea-kg/graph/reference/countries"
 JSON = {"accept": "application/sparql-results+json"}
@@ -227,3 +230,107 @@ def test_a_syntax_error_is_one_readable_line(server: str, query: str, words: str
     message = r.json()["message"]
     assert words in message
     assert "\\u{" not in message and "..=" not in message and len(message.splitlines()) == 1
+
+
+# ------------------------------------------------------------------ slow and greedy clients
+
+
+@pytest.fixture(scope="module")
+def strict_server(built: Any) -> Iterator[str]:
+    """A server with one-second header and body deadlines."""
+    env = {
+        "KG_STORE": str(built.settings.store),
+        "KG_SNAPSHOT_DIR": str(built.settings.snapshot_dir),
+        "KG_HEADER_TIMEOUT": "1",
+        "KG_BODY_TIMEOUT": "1",
+    }
+    with live_server(env) as base:
+        yield base
+
+
+def raw_exchange(base: str, data: bytes, *, wait: float = 20) -> tuple[bytes, float]:
+    """Send ``data`` on a new connection; (what came back until the server closed, seconds)."""
+    port = int(base.rsplit(":", 1)[1])
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=wait) as sock:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer, time.monotonic() - started
+
+
+def test_an_over_long_url_is_a_414(strict_server: str) -> None:
+    answer, _ = raw_exchange(
+        strict_server, b"GET /sparql?query=" + b"A" * 1_000_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    assert answer.startswith(b"HTTP/1.1 414"), answer[:100]
+    assert b"POST" in answer
+    assert answers_promptly(strict_server)
+
+
+def test_trickled_headers_are_cut_off(strict_server: str) -> None:
+    answer, seconds = raw_exchange(strict_server, b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost")
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:100]
+    assert seconds < 5
+
+
+def test_a_trickled_body_is_cut_off(strict_server: str) -> None:
+    head = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Content-Length: 100\r\nAccept: application/json\r\n\r\nASK"
+    )
+    answer, seconds = raw_exchange(strict_server, head)
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:100]
+    assert b"request_timeout" in answer and seconds < 5
+
+
+def test_half_open_connections_are_closed_and_others_are_served(strict_server: str) -> None:
+    port = int(strict_server.rsplit(":", 1)[1])
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(100)]
+    try:
+        assert answers_promptly(strict_server)
+        time.sleep(2.5)
+        closed = 0
+        for sock in idle:
+            try:
+                data = sock.recv(1024)
+            except OSError:
+                data = b""
+            closed += data == b"" or data.startswith(b"HTTP/1.1 408")
+        assert closed == len(idle)
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def test_a_chunked_query_body_past_the_cap_is_a_413_and_is_not_held(built: Any) -> None:
+    """A chunked 100 MiB body was buffered before the cap applied (the server grew from 276
+    to 445 MiB); the cap now applies while it is read."""
+    env = {
+        "KG_STORE": str(built.settings.store),
+        "KG_SNAPSHOT_DIR": str(built.settings.snapshot_dir),
+    }
+    with live_server_process(env) as (base, process):
+        before = _rss_mib(process.pid)
+
+        def body() -> Iterator[bytes]:
+            for _ in range(100):
+                yield b"#" * (1 << 20)
+
+        r = httpx.post(
+            f"{base}/sparql",
+            content=body(),
+            headers={"content-type": "application/sparql-query", **JSON},
+            timeout=60,
+        )
+        assert r.status_code == 413
+        assert _rss_mib(process.pid) - before < 30
+        assert answers_promptly(base)

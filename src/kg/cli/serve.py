@@ -20,6 +20,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from kg.build.writer import finish_interrupted_switch, sole_writer
+    from kg.serve.http import bounded_protocol
     from kg.serve.service import check_serving
     from kg.serve.tokens import WriteTokens
     from kg.stores import open_store
@@ -40,6 +41,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host,
         port=args.port,
         access_log=settings.access_log,
+        # Slow and greedy clients: headers in time (408), over-long URLs (414), at most so
+        # many connections (503); bodies are timed by the app (KG_BODY_TIMEOUT).
+        http=bounded_protocol(settings.header_timeout),
+        limit_concurrency=settings.max_connections,
         # On a stop, requests still running get this long before they are cancelled (their
         # workers are then killed), rather than holding the stop up until their deadline.
         timeout_graceful_shutdown=5,
