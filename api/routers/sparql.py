@@ -13,9 +13,12 @@ partial body. Requests that would make the server reach out (SERVICE, LOAD) are 
 
 from __future__ import annotations
 
+import asyncio
 import math
+import time
 from collections.abc import Callable
 from functools import partial
+from math import ceil
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -32,7 +35,7 @@ from kg.query.describe import service_description
 from kg.query.results import offered_types
 from kg.rdf.namespaces import PREFIXES, endpoint_prefixes
 from kg.rdf.negotiate import choose
-from kg.serve.jobs import BAD_QUERY, NOT_ACCEPTABLE, OK, TIMEOUT, QueryJob
+from kg.serve.jobs import BAD_QUERY, FAILED, NOT_ACCEPTABLE, OK, TIMEOUT, QueryJob
 from kg.serve.trial_update import UpdateTimedOut
 from kg.sparql.guard import Inspection, add_using_clauses, inspect_query, inspect_update
 from kg.sparql.lexer import GuardError
@@ -60,6 +63,8 @@ RESPONSES = error_responses(
         415: "Unsupported request media type",
         409: "An update that would change a source document's graph (publish the whole "
         "document with PUT /sources/{key}): nothing was written",
+        429: "The client has spent its query budget (KG_BUDGET_*): Retry-After says when "
+        "it may query again",
         503: "The query ran out of time; nothing of its answer was sent",
     },
 )
@@ -154,6 +159,21 @@ async def _inspect(inspect: Callable[[str], Inspection], text: str) -> Inspectio
 async def _answer_query(
     request: Request, service: Service, query: str, params: dict[str, list[str]]
 ) -> Response:
+    # First, before any work on the query: a spent budget must cost the server little.
+    client = request.client.host if request.client else None
+    retry = service.budgets.retry_after(client)
+    if retry is not None:
+        # Answered after a second (an await, no thread held): a client that ignores
+        # Retry-After cannot turn cheap refusals into a flood of their own.
+        await asyncio.sleep(min(retry, 1.0))
+        raise ApiError(
+            429,
+            "budget_spent",
+            f"This client has used its query budget for the last "
+            f"{service.settings.budget_window:g} s (query time or failed queries): "
+            f"try again in {ceil(retry)} s",
+            headers={"Retry-After": str(ceil(retry))},
+        )
     inspection = await _inspect(inspect_query, query)
     if inspection.refusal:
         raise ApiError(400, "refused" if inspection.form else "bad_query", inspection.refusal)
@@ -190,7 +210,11 @@ async def _answer_query(
         base_iri=str(request.url.replace(query="")),
         limit=inspection.limit,
     )
+    started = time.monotonic()
     outcome = await service.pool.run_async(job, timeout)
+    service.budgets.charge(
+        client, time.monotonic() - started, failed=outcome.status in (TIMEOUT, FAILED)
+    )
     if outcome.status == OK and outcome.answer is not None:
         headers = {"Vary": "Accept"}
         if outcome.answer.truncated:

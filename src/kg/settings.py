@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     header_timeout: float = 10.0
     body_timeout: float = 60.0
     max_connections: int = 512
+    #: Per-client budgets (:mod:`kg.serve.budgets`): per client address and window of
+    #: seconds, the query-seconds and the failed or timed-out queries allowed (429 past
+    #: either); loopback clients are exempt unless ``budget_loopback``.
+    budget_window: float = 60.0
+    budget_query_seconds: float = 120.0
+    budget_failures: int = 30
+    budget_loopback: bool = False
     #: Put each query's triple patterns in join order, smallest match count first, before
     #: Oxigraph runs it (:mod:`kg.sparql.join_order`); off runs every query exactly as written.
     join_order: bool = True

@@ -334,3 +334,36 @@ def test_a_chunked_query_body_past_the_cap_is_a_413_and_is_not_held(built: Any) 
         assert r.status_code == 413
         assert _rss_mib(process.pid) - before < 30
         assert answers_promptly(base)
+
+
+# ------------------------------------------------------------------ budgets
+
+
+def test_a_client_past_its_budget_gets_429_and_others_are_served(built: Any) -> None:
+    """Budgets per client address: loopback is exempt by default, so this server counts
+    loopback (KG_BUDGET_LOOPBACK) and allows three failed queries a minute."""
+    env = {
+        "KG_STORE": str(built.settings.store),
+        "KG_SNAPSHOT_DIR": str(built.settings.snapshot_dir),
+        "KG_BUDGET_LOOPBACK": "true",
+        "KG_BUDGET_FAILURES": "3",
+    }
+    with live_server(env) as base:
+        heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        statuses = [ask(base, heavy, timeout="0.000001").status_code for _ in range(3)]
+        assert statuses == [503, 503, 503]
+        spent = ask(base, "ASK {}")
+        assert spent.status_code == 429, spent.text
+        assert 1 <= int(spent.headers["retry-after"]) <= 60
+        assert spent.json()["error"] == "budget_spent"
+        # Another client (another address: 127.0.0.2, loopback too on Linux) is unaffected.
+        transport = httpx.HTTPTransport(local_address="127.0.0.2")
+        with httpx.Client(transport=transport, timeout=10) as other:
+            assert other.get(f"{base}/sparql", params={"query": "ASK {}"}).status_code == 200
+
+
+def test_loopback_clients_have_no_budget_by_default(server: str) -> None:
+    heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    for _ in range(35):  # more than the default 30 failures a minute
+        assert ask(server, heavy, timeout="0.000001").status_code == 503
+    assert answers_promptly(server)

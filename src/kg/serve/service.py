@@ -42,6 +42,7 @@ from kg.publish.informea.feed import Feed, compute_feed
 from kg.query.describe import graph_counts
 from kg.rdf.namespaces import graph_iri, source_key
 from kg.rdf.terms import rdflib_graph
+from kg.serve.budgets import ClientBudgets
 from kg.serve.pool import QueryPool
 from kg.serve.publishing import stage_bounded
 from kg.serve.tokens import WriteTokens
@@ -107,6 +108,13 @@ class GraphService:
         #: (:attr:`views`) is made again when this has moved on.
         self.version = 0
         self.views = DerivedViews(lambda: self.version)
+        #: What each client may still spend on queries (:mod:`kg.serve.budgets`).
+        self.budgets = ClientBudgets(
+            window=settings.budget_window,
+            query_seconds=settings.budget_query_seconds,
+            failures=settings.budget_failures,
+            loopback=settings.budget_loopback,
+        )
         self._generation = 0
         self._generations_dir = settings.store.with_name(settings.store.name + ".generations")
         self._checkpoints = settings.backend == "oxigraph" and self.writable
