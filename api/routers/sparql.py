@@ -35,7 +35,15 @@ from kg.query.describe import service_description
 from kg.query.results import offered_types
 from kg.rdf.namespaces import PREFIXES, endpoint_prefixes
 from kg.rdf.negotiate import choose
-from kg.serve.jobs import BAD_QUERY, FAILED, NOT_ACCEPTABLE, OK, TIMEOUT, QueryJob
+from kg.serve.jobs import (
+    BAD_QUERY,
+    FAILED,
+    NOT_ACCEPTABLE,
+    OK,
+    OUT_OF_MEMORY,
+    TIMEOUT,
+    QueryJob,
+)
 from kg.serve.trial_update import UpdateTimedOut
 from kg.sparql.guard import Inspection, add_using_clauses, inspect_query, inspect_update
 from kg.sparql.lexer import GuardError
@@ -65,7 +73,7 @@ RESPONSES = error_responses(
         "document with PUT /sources/{key}): nothing was written",
         429: "The client has spent its query budget (KG_BUDGET_*): Retry-After says when "
         "it may query again",
-        503: "The query ran out of time; nothing of its answer was sent",
+        503: "The query ran out of time or memory; nothing of its answer was sent",
     },
 )
 #: The predicate linking the service description's dataset to its VoID description.
@@ -213,7 +221,9 @@ async def _answer_query(
     started = time.monotonic()
     outcome = await service.pool.run_async(job, timeout)
     service.budgets.charge(
-        client, time.monotonic() - started, failed=outcome.status in (TIMEOUT, FAILED)
+        client,
+        time.monotonic() - started,
+        failed=outcome.status in (TIMEOUT, FAILED, OUT_OF_MEMORY),
     )
     if outcome.status == OK and outcome.answer is not None:
         headers = {"Vary": "Accept"}
@@ -226,6 +236,8 @@ async def _answer_query(
         raise ApiError(406, "not_acceptable", outcome.message)
     if outcome.status == TIMEOUT:
         raise ApiError(503, "timeout", outcome.message, headers={"Retry-After": "1"})
+    if outcome.status == OUT_OF_MEMORY:
+        raise ApiError(503, "out_of_memory", outcome.message)
     raise ApiError(500, "query_failed", outcome.message)
 
 

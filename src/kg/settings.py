@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     #: Put each query's triple patterns in join order, smallest match count first, before
     #: Oxigraph runs it (:mod:`kg.sparql.join_order`); off runs every query exactly as written.
     join_order: bool = True
+    #: The most memory a query may take: how much its worker may grow while it runs (its
+    #: resident set, watched every 50 ms). Past it the worker is killed and replaced, and
+    #: the query answered 503 (one cross product with ORDER BY grew the server 596 MiB).
+    query_memory_bytes: int = 1024 * 2**20
     #: Query worker processes kept warm, and the most started when all are busy.
     query_workers: int = 2
     max_query_workers: int = 8

@@ -367,3 +367,18 @@ def test_loopback_clients_have_no_budget_by_default(server: str) -> None:
     for _ in range(35):  # more than the default 30 failures a minute
         assert ask(server, heavy, timeout="0.000001").status_code == 503
     assert answers_promptly(server)
+
+
+def test_a_query_past_its_memory_is_a_503_and_its_worker_is_replaced(built: Any) -> None:
+    """One cross product with ORDER BY grew the server by 596 MiB before its deadline."""
+    env = {
+        "KG_STORE": str(built.settings.store),
+        "KG_SNAPSHOT_DIR": str(built.settings.snapshot_dir),
+        "KG_QUERY_MEMORY_BYTES": str(64 << 20),
+    }
+    with live_server(env) as base:
+        r = ask(base, "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f", timeout="60")
+        assert r.status_code == 503, r.text[:300]
+        assert r.json()["error"] == "out_of_memory" and "MiB" in r.json()["message"]
+        assert answers_promptly(base)
+        assert count(base, "SELECT (COUNT(*) AS ?n) WHERE { ?s a mea:Workplan }") >= 5

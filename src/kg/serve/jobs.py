@@ -21,12 +21,13 @@ from kg.sparql.order_keys import safe_order
 from kg.sparql.syntax_errors import readable
 from kg.stores import GraphStore
 
-OK, BAD_QUERY, NOT_ACCEPTABLE, TIMEOUT, FAILED = (
+OK, BAD_QUERY, NOT_ACCEPTABLE, TIMEOUT, FAILED, OUT_OF_MEMORY = (
     "ok",
     "bad_query",
     "not_acceptable",
     "timeout",
     "failed",
+    "out_of_memory",
 )
 
 
@@ -55,7 +56,7 @@ class QueryJob:
 class Outcome:
     """What became of a job: its status, and the answer or a message for the user."""
 
-    status: str  # OK, BAD_QUERY, NOT_ACCEPTABLE, TIMEOUT or FAILED
+    status: str  # OK, BAD_QUERY, NOT_ACCEPTABLE, TIMEOUT, FAILED or OUT_OF_MEMORY
     answer: Answer | None = None
     message: str = ""
     seconds: float = 0.0

@@ -20,14 +20,16 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import os
 import pickle
+import signal
 import threading
 import time
 
 import anyio.to_thread
 
 from kg.serve.framing import receive, with_body
-from kg.serve.jobs import FAILED, TIMEOUT, Outcome, QueryJob
+from kg.serve.jobs import FAILED, OUT_OF_MEMORY, TIMEOUT, Outcome, QueryJob
 from kg.serve.sandbox import needs_no_network, workers_can_leave_network
 from kg.serve.workers import SpawnedWorker, Template, Worker
 from kg.settings import Settings
@@ -40,7 +42,64 @@ def _timed_out(timeout: float) -> Outcome:
 
 
 def _worker_lost() -> Outcome:
-    return Outcome(FAILED, message="The query worker stopped unexpectedly")
+    return Outcome(
+        FAILED,
+        message="The query engine failed on this query (its worker stopped); nothing of the "
+        "answer was sent. The query may hit an engine bug: report it with the request id",
+    )
+
+
+def _too_big(limit: int) -> Outcome:
+    return Outcome(
+        OUT_OF_MEMORY,
+        message=f"The query needed more than {limit / 2**20:,.0f} MiB of memory "
+        "(KG_QUERY_MEMORY_BYTES) and was stopped: narrow it, or add a LIMIT before a sort",
+    )
+
+
+#: How often a running query's memory is looked at, in seconds.
+MEMORY_WATCH_SECONDS = 0.05
+
+
+def resident_bytes(pid: int | None) -> int | None:
+    """The resident set of process ``pid`` (Linux ``/proc``), or ``None``."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as handle:
+            return int(handle.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+class MemoryWatch:
+    """Kills a worker whose resident set grows past ``limit`` bytes over what it held when
+    its job began; ``tripped`` says whether it did."""
+
+    def __init__(self, worker: Worker, limit: int) -> None:
+        self.worker, self.limit = worker, limit
+        self.baseline = resident_bytes(worker.pid)
+        self.tripped = False
+
+    def check(self) -> bool:
+        """Look once; kill the worker and return ``True`` if it is past its limit."""
+        if self.baseline is None or self.tripped:
+            return self.tripped
+        now = resident_bytes(self.worker.pid)
+        if now is not None and now - self.baseline > self.limit:
+            self.tripped = True
+            pid = self.worker.pid
+            if pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        return self.tripped
+
+    async def run(self) -> None:
+        while not self.check():
+            await asyncio.sleep(MEMORY_WATCH_SECONDS)
 
 
 class QueryPool:
@@ -140,18 +199,22 @@ class QueryPool:
         """Run ``job``; blocks the calling thread (never the event loop) up to ``timeout`` s."""
         started = time.perf_counter()
         worker = self._acquire()
+        watch = MemoryWatch(worker, self.settings.query_memory_bytes)
         try:
             worker.conn.send((self.store_path, job))
-            remaining = max(0.0, timeout - (time.perf_counter() - started))
-            if not worker.conn.poll(remaining):
-                self._discard(worker)
-                return _timed_out(timeout)
+            while not worker.conn.poll(MEMORY_WATCH_SECONDS):
+                if watch.check():
+                    self._discard(worker)
+                    return _too_big(watch.limit)
+                if time.perf_counter() - started >= timeout:
+                    self._discard(worker)
+                    return _timed_out(timeout)
             outcome, size = worker.conn.recv()
             if size is not None:
                 outcome = with_body(outcome, worker.conn.recv_bytes())
         except (EOFError, OSError, BrokenPipeError):
             self._discard(worker)
-            return _worker_lost()
+            return _too_big(watch.limit) if watch.tripped else _worker_lost()
         self._release(worker)
         return outcome
 
@@ -162,6 +225,8 @@ class QueryPool:
         worker = self._take_idle()
         if worker is None:  # starting a worker, or waiting for one, blocks
             return await anyio.to_thread.run_sync(self.run, job, timeout)
+        watch = MemoryWatch(worker, self.settings.query_memory_bytes)
+        watching = asyncio.create_task(watch.run())  # kills the worker past its memory
         try:
             worker.conn.send((self.store_path, job))
             remaining = max(0.0, timeout - (time.perf_counter() - started))
@@ -176,10 +241,12 @@ class QueryPool:
                 outcome = with_body(outcome, await receive(worker.conn))
         except (EOFError, OSError):
             await anyio.to_thread.run_sync(self._discard, worker)
-            return _worker_lost()
+            return _too_big(watch.limit) if watch.tripped else _worker_lost()
         except BaseException:  # cancelled: the worker may still be busy; stop it, off the loop
             threading.Thread(target=self._discard, args=(worker,), daemon=True).start()
             raise
+        finally:
+            watching.cancel()
         self._release(worker)
         return outcome
 

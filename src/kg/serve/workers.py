@@ -99,9 +99,12 @@ def _template_main(conn: Connection, settings: Settings) -> None:
 
 
 class Worker(Protocol):
-    """A process answering jobs over ``conn``; ``kill`` stops it at once."""
+    """A process answering jobs over ``conn`` (process id ``pid``); ``kill`` stops it."""
 
     conn: Connection
+
+    @property
+    def pid(self) -> int | None: ...
 
     def kill(self) -> None: ...
 
@@ -117,6 +120,10 @@ class SpawnedWorker:
         self.process.start()
         child.close()
 
+    @property
+    def pid(self) -> int | None:
+        return int(self.process.pid) if self.process.pid is not None else None
+
     def kill(self) -> None:
         self.process.kill()
         self.process.join(timeout=5)
@@ -127,11 +134,15 @@ class ForkedWorker:
     """A worker forked by the :class:`Template`, holding its in-memory store."""
 
     def __init__(self, conn: Connection, pid: int) -> None:
-        self.conn, self.pid = conn, pid
+        self.conn, self._pid = conn, pid
+
+    @property
+    def pid(self) -> int | None:
+        return self._pid
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
+            os.kill(self._pid, signal.SIGKILL)
         self.conn.close()
 
 
