@@ -10,12 +10,22 @@ connection for as long as the client liked; past ``timeout`` seconds it is a 408
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import TypeVar
 
+import pyoxigraph as ox
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError
+from api.negotiation import body_media_type
+from kg.rdf.formats import UPLOAD_SYNTAXES, rdf_format
+from kg.rdf.upload import UploadRefused
 
-__all__ = ["read_body", "too_large"]
+__all__ = ["read_body", "read_document", "too_large"]
+
+T = TypeVar("T")
+_UPLOAD_TYPES = ", ".join(syntax.media_type for syntax in UPLOAD_SYNTAXES)
 
 
 async def read_body(
@@ -61,3 +71,24 @@ def too_large(
     return ApiError(
         413, kind, f"{what} is {more}{size:,} bytes; this endpoint takes at most {limit:,}"
     )
+
+
+async def read_document(
+    request: Request, limit: int, parse: Callable[[bytes, ox.RdfFormat], T]
+) -> T:
+    """The request's body, an RDF document in the syntax its ``Content-Type`` names, read
+    within ``limit`` bytes and given to ``parse`` (in a thread: a big document must not hold
+    up other requests). 415 for a syntax the server does not read, 413 past the limit, 400
+    for a document that is refused (:class:`kg.rdf.upload.UploadRefused`) or is not RDF."""
+    media, _ = body_media_type(request)
+    syntax = rdf_format(media) if media else None
+    if syntax is None or syntax not in UPLOAD_SYNTAXES:
+        raise ApiError(415, "unsupported_media_type", f"Send one of: {_UPLOAD_TYPES}")
+    body = await read_body(request, limit, what="The document")
+    try:
+        return await run_in_threadpool(parse, body, syntax)
+    except UploadRefused as err:
+        raise ApiError(400, "refused_upload", f"The document is refused: {err}") from err
+    except (SyntaxError, ValueError) as err:
+        message = str(err).splitlines()[0][:300] if str(err) else "syntax error"
+        raise ApiError(400, "bad_rdf", f"The document is not valid RDF: {message}") from err

@@ -19,6 +19,18 @@ import httpx
 #: The checkout the tests run in (its data, queries and fixtures).
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
+#: Eight levels of entities, each ten of the one before: 10^8 copies of "lol" once expanded.
+ENTITY_BOMB = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
+    + b"".join(
+        f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n'.encode()
+        for i in range(1, 9)
+    )
+    + b']>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+    b'xmlns:e="http://example.org/"><rdf:Description rdf:about="http://example.org/x">'
+    b"<e:p>&lol8;</e:p></rdf:Description></rdf:RDF>"
+)
+
 
 def free_port() -> int:
     with socket.socket() as s:

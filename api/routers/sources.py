@@ -22,16 +22,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from api.bodies import read_body
+from api.bodies import read_document
 from api.deps import Service, WriteAccess
 from api.errors import PROTOCOL, ApiError, error_responses
-from api.negotiation import body_media_type, rdf_response
+from api.negotiation import rdf_response
 from kg.build.changes import source_history
 from kg.build.publish import Published, SourceNotFound, check_key
 from kg.build.snapshot import read_manifest
-from kg.rdf.formats import GRAPH_TYPES, UPLOAD_SYNTAXES, rdf_format
+from kg.rdf.formats import GRAPH_TYPES, UPLOAD_SYNTAXES
 from kg.rdf.namespaces import graph_iri, source_key
-from kg.rdf.upload import UploadRefused, source_document
+from kg.rdf.upload import source_document
 from kg.serve.service import GraphService
 
 router = APIRouter(prefix="/sources", tags=["publishing"])
@@ -161,7 +161,7 @@ async def put_source(
 ) -> JSONResponse:
     who = write.require()
     _key(key)
-    turtle = await read_document(request, service)
+    turtle = await read_document(request, service.settings.max_upload_bytes, source_document)
     done = await run_in_threadpool(service.publish, key, turtle, who=who, dry_run=dry_run)
     status = 201 if done.action == "added" and not dry_run else 200
     return JSONResponse(published_json(service, done), status_code=status)
@@ -181,19 +181,3 @@ async def delete_source(
     except SourceNotFound as err:
         raise ApiError(404, "not_found", str(err)) from err
     return JSONResponse(published_json(service, done))
-
-
-async def read_document(request: Request, service: GraphService) -> bytes:
-    """The request's body as a source file's Turtle; 413, 415 or 400 as for any upload."""
-    media, _ = body_media_type(request)
-    syntax = rdf_format(media) if media else None
-    if syntax not in UPLOAD_SYNTAXES:
-        raise ApiError(415, "unsupported_media_type", f"Send one of: {_UPLOAD_TYPES}")
-    body = await read_body(request, service.settings.max_upload_bytes, what="The document")
-    try:
-        return await run_in_threadpool(source_document, body, syntax)
-    except UploadRefused as err:
-        raise ApiError(400, "refused_upload", f"The document is refused: {err}") from err
-    except (SyntaxError, ValueError) as err:
-        message = str(err).splitlines()[0][:300] if str(err) else "syntax error"
-        raise ApiError(400, "bad_rdf", f"The document is not valid RDF: {message}") from err

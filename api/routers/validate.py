@@ -15,16 +15,15 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
-from api.bodies import read_body
+from api.bodies import read_document
 from api.deps import Service
 from api.errors import PROTOCOL, ApiError, error_responses
-from api.negotiation import body_media_type
 from api.templates.environment import render
-from kg.rdf.formats import UPLOAD_SYNTAXES, rdf_format
+from kg.rdf.formats import UPLOAD_SYNTAXES
 from kg.rdf.negotiate import choose
 from kg.rdf.read import rebase
 from kg.rdf.terms import rdflib_graph
-from kg.rdf.upload import UploadRefused, read_upload
+from kg.rdf.upload import read_upload
 from kg.shacl.validate import ValidationReport
 
 router = APIRouter(prefix="/validate", tags=["validate"])
@@ -68,18 +67,7 @@ async def validate(request: Request, service: Service) -> Response:
         raise ApiError(
             406, "not_acceptable", f"The report can be sent as: {', '.join(REPORT_TYPES)}"
         )
-    media, _ = body_media_type(request)
-    syntax = rdf_format(media) if media else None
-    if syntax not in UPLOAD_SYNTAXES:
-        raise ApiError(415, "unsupported_media_type", f"Send one of: {_UPLOAD_TYPES}")
-    body = await read_body(request, service.settings.max_upload_bytes, what="The document")
-    try:
-        quads = await run_in_threadpool(read_upload, body, syntax)
-    except UploadRefused as err:
-        raise ApiError(400, "refused_upload", f"The document is refused: {err}") from err
-    except SyntaxError as err:
-        message = str(err).splitlines()[0][:300] if str(err) else "syntax error"
-        raise ApiError(400, "bad_rdf", f"The document is not valid RDF: {message}") from err
+    quads = await read_document(request, service.settings.max_upload_bytes, read_upload)
     data = rebase(rdflib_graph(q.triple for q in quads), service.settings.base_iri)
     validator = await run_in_threadpool(service.source_validator)
     report: ValidationReport = await run_in_threadpool(validator.validate, data)

@@ -27,7 +27,14 @@ from kg.build.versions import kept_versions, live_manifest
 from kg.serve.tokens import TokenFile
 from kg.settings import Settings
 from kg.stores import open_store
-from tests.support import PROJECT_ROOT, live_checksum, live_server, project_copy, writable_project
+from tests.support import (
+    ENTITY_BOMB,
+    PROJECT_ROOT,
+    live_checksum,
+    live_server,
+    project_copy,
+    writable_project,
+)
 
 BASE = "https://w3id.org/mea-kg"
 KEY = "tehran-pow-2009-2010"
@@ -46,17 +53,6 @@ VIOLATING = TEHRAN + (
     b'"2001-01-01"^^<http://www.w3.org/2001/XMLSchema#date> .\n'
 )
 TURTLE = {"content-type": "text/turtle", "accept": "application/json"}
-#: An RDF/XML entity bomb (test_uploads.py): refused before it is parsed.
-BOMB = (
-    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
-    + b"".join(
-        f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n'.encode()
-        for i in range(1, 9)
-    )
-    + b']>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
-    b'xmlns:e="http://example.org/"><rdf:Description rdf:about="http://example.org/x">'
-    b"<e:p>&lol8;</e:p></rdf:Description></rdf:RDF>"
-)
 
 
 def _project(root: Path) -> Settings:
@@ -349,7 +345,7 @@ def test_a_new_source_is_added_and_removed(server: tuple[str, str, Path]) -> Non
         (KEY, b"this is not turtle", {}, 400),
         (KEY, TEHRAN, {"content-type": "application/pdf"}, 415),
         (KEY, TEHRAN, {"authorization": "Bearer wrong"}, 401),
-        (KEY, BOMB, {"content-type": "application/rdf+xml"}, 400),
+        (KEY, ENTITY_BOMB, {"content-type": "application/rdf+xml"}, 400),
         # What an export syntax cannot carry is refused at ingest, not when a reader asks.
         (KEY, TEHRAN + b"\n<urn:x:a> <urn:x:p> <<( <urn:x:a> <urn:x:p> 1 )>> .\n", {}, 400),
         (KEY, TEHRAN + b'\n<urn:x:a> <urn:x:p> "bell\\u0007" .\n', {}, 400),

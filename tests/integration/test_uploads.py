@@ -22,6 +22,7 @@ import pytest
 
 from kg.shacl.validate import load_shapes, validate
 from tests.support import (
+    ENTITY_BOMB,
     PROJECT_ROOT,
     live_checksum,
     live_server,
@@ -34,18 +35,6 @@ AUTH = {"authorization": f"Bearer {TOKEN}"}
 LIMIT = 1 << 20  # KG_MAX_UPLOAD_BYTES of the server under test
 UPLOADS = "https://example.org/uploads/1"
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-
-#: Eight levels of entities, each ten of the one before: 10^8 copies of "lol" once expanded.
-BOMB = (
-    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
-    + b"".join(
-        f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n'.encode()
-        for i in range(1, 9)
-    )
-    + b']>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
-    b'xmlns:e="http://example.org/"><rdf:Description rdf:about="http://example.org/x">'
-    b"<e:p>&lol8;</e:p></rdf:Description></rdf:RDF>"
-)
 
 
 @pytest.fixture(scope="module")
@@ -98,10 +87,10 @@ def assert_refused(r: httpx.Response, status: int, words: str) -> None:
 
 
 def test_an_entity_bomb_is_refused_and_the_server_answers_on(server: str) -> None:
-    assert len(BOMB) < 1000
+    assert len(ENTITY_BOMB) < 1000
     before = live_checksum(server)
     started = time.monotonic()
-    r = gsp_write(server, UPLOADS, BOMB, "application/rdf+xml")
+    r = gsp_write(server, UPLOADS, ENTITY_BOMB, "application/rdf+xml")
     assert_refused(r, 400, "DTD")
     assert time.monotonic() - started < 1
     assert answers_quickly(server)
@@ -111,7 +100,7 @@ def test_an_entity_bomb_is_refused_and_the_server_answers_on(server: str) -> Non
 def test_an_entity_bomb_sent_for_validation_is_refused(server: str) -> None:
     r = httpx.post(
         f"{server}/validate",
-        content=BOMB,
+        content=ENTITY_BOMB,
         headers={"content-type": "application/rdf+xml"},
         timeout=30,
     )
