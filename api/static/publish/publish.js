@@ -469,8 +469,10 @@ async function publish() {
     return;
   }
   const upload = { ...passed, token };
+  // Published or not, the next publish starts from a new check: cleared before the buttons
+  // are enabled again, so Publish never comes back on between the answer and the history.
+  passed = null;
   const answer = await whileBusy("Publishing…", () => putSource(upload, false));
-  passed = null; // published or not, the next publish starts from a new check
   if (answer.ok && answer.body) {
     showPublished(answer.body);
     await Promise.all([loadSources(), loadHistory(upload.key)]);
