@@ -40,6 +40,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 VENDOR_DIRS = {
     "/vendor/yasgui": Path("@zazuko", "yasgui", "build"),
     "/vendor/cytoscape": Path("cytoscape", "dist"),
+    "/vendor/swagger-ui": Path("swagger-ui-dist"),
 }
 
 
@@ -65,6 +66,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "workplans. The default graph is the union of all named graphs.",
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
+        # FastAPI's own pages load Swagger UI and ReDoc from a CDN: /docs is served from
+        # the npm copy instead (api.routers.ui), and ReDoc is left out.
+        docs_url=None,
+        redoc_url=None,
     )
     for router in (
         sparql.router,

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
 
@@ -66,6 +67,21 @@ def editor(settings: AppSettings) -> HTMLResponse:
     }
     # The template writes it with |tojson, which escapes <, > and & (no </script> break-out).
     return HTMLResponse(render("editor.html", config=config))
+
+
+@router.get("/docs", include_in_schema=False)
+def api_docs(request: Request) -> HTMLResponse:
+    """The OpenAPI docs (Swagger UI), its script and style served from the npm copy in
+    ``ui/node_modules`` (``/vendor/swagger-ui``): FastAPI's default page loads them from a
+    CDN, so offline it was blank."""
+    vendor = "/vendor/swagger-ui"
+    return get_swagger_ui_html(
+        openapi_url=request.app.openapi_url or "/openapi.json",
+        title=f"{request.app.title} · API",
+        swagger_js_url=f"{vendor}/swagger-ui-bundle.js",
+        swagger_css_url=f"{vendor}/swagger-ui.css",
+        swagger_favicon_url=f"{vendor}/favicon-32x32.png",
+    )
 
 
 @router.get(
