@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-HOST   ?= 127.0.0.1
-PORT   ?= 8000
+# Where `make run` serves: HOST= / PORT= on the command line, or the settings KG_HOST / KG_PORT.
+HOST   ?= $(or $(KG_HOST),127.0.0.1)
+PORT   ?= $(or $(KG_PORT),8000)
 
 .PHONY: setup run build serve test test-slow test-virtuoso lint typecheck browser clean
 
