@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from kg.rdf.formats import rdf_format
 from kg.rdf.namespaces import PREFIXES
 from kg.rdf.terms import XSD_STRING
-from kg.sparql.guard import names_dataset
+from kg.sparql.guard import names_dataset, without_dataset_clauses
 from kg.sparql.lexer import query_form
 from kg.stores.base import Boolean, Solutions, StoreError, Triples, parse_load_input
 
@@ -161,6 +161,9 @@ class SparqlStore:
             query = f"BASE <{base_iri}>\n" + query
         dataset: dict[str, list[str]] | None
         if default_graph is not None or named_graphs is not None:
+            # The protocol's dataset overrides the query's (SPARQL 1.1 Protocol §2.1.4), but
+            # not every server does so (Virtuoso merges both): the query's FROM clauses go.
+            query = without_dataset_clauses(query)
             defaults = default_graph if isinstance(default_graph, list) else [default_graph]
             dataset = {
                 "default-graph-uri": [g.value for g in defaults if g is not None],
