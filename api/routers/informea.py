@@ -13,11 +13,11 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from api.deps import Service
 from kg.build.snapshot import SnapshotMissing
-from kg.publish.informea.entity_sets import ENTITY_SETS, NAVIGATION, NOT_OFFERED
+from kg.publish.informea.entity_sets import ENTITY_SETS, KEY_FIELDS, NAVIGATION, NOT_OFFERED
 from kg.publish.informea.feed import Feed
 from kg.publish.informea.odata import ODataError, apply_query, find_record, parse_query
 from kg.publish.informea.schema import csdl_metadata
@@ -161,7 +161,7 @@ def report(service: Service) -> JSONResponse:
 
 
 @router.get(
-    "/{entity_set}('{key}')",
+    "/{entity_set}('{key:path}')",
     summary="One record by its key, e.g. Decisions('BC-14-18')",
     responses={200: {"description": "The record, with @odata.context"}, **_ERRORS},
 )
@@ -174,8 +174,44 @@ def entity(request: Request, service: Service, entity_set: str, key: str) -> JSO
     except SnapshotMissing as err:
         return _error(503, str(err))
     if record is None:
-        return _error(404, f"no {entity_set} record {key!r} in the feed (see /informea/v1/report)")
+        fields = " and ".join(KEY_FIELDS[entity_set])
+        hint = f"a {entity_set} key is its {fields}"
+        if "/" in key:  # a decision number as written (CBD-15/8): keys use '-' for '/'
+            hint += f", with '-' for '/': {entity_set}('{key.replace('/', '-')}')"
+        return _error(
+            404, f"no {entity_set} record {key!r} in the feed ({hint}; see /informea/v1/report)"
+        )
     return _json({"@odata.context": f"{_root(request)}$metadata#{entity_set}/$entity", **record})
+
+
+@router.get(
+    "/{entity_set}/$count",
+    summary="How many records of an entity set (matching `$filter`), as plain text",
+    responses={200: {"content": {"text/plain": {}}}, **_ERRORS},
+)
+def entity_set_count(
+    request: Request,
+    service: Service,
+    entity_set: str,
+    filter_: str | None = Query(
+        None, alias="$filter", description="only `updated gt <datetime>` (or `ge`)"
+    ),
+) -> Response:
+    """OData v4's ``/$count`` path segment: the number alone (what OData client libraries
+    ask before they page)."""
+    problem = _check_set(entity_set)
+    if problem:
+        return _error(404, problem)
+    params = {k: v for k, v in request.query_params.items() if k == "$filter"}
+    try:
+        query = parse_query(params, entity_set)
+        feed: Feed = service.informea_feed()
+    except ODataError as err:
+        return _error(err.status, str(err), err.code)
+    except SnapshotMissing as err:
+        return _error(503, str(err))
+    _, total, _ = apply_query(feed, entity_set, query)
+    return PlainTextResponse(str(total), headers=HEADERS)
 
 
 @router.get(

@@ -367,3 +367,23 @@ def test_incremental_harvest_after_one_source_changes(
         assert {k for k in before if before[k] != after[k]} == (
             {"brs-tap-2022-2025"} if name == "Documents" else set()
         )
+
+
+def test_count_path_segment_and_keys_written_as_decision_numbers(client: TestClient) -> None:
+    """OData client libraries ask ``Decisions/$count`` (a 404 before) and users write a key as
+    the decision number (``Decisions('CBD-15/8')``: a bare ``{"detail": "Not Found"}``)."""
+    page = client.get("/informea/v1/Decisions", params={"$count": "true", "$top": "1"})
+    count = client.get("/informea/v1/Decisions/$count")
+    assert count.status_code == 200 and count.headers["content-type"].startswith("text/plain")
+    assert int(count.text) == page.json()["@odata.count"] > 0
+    later = client.get(
+        "/informea/v1/Decisions/$count", params={"$filter": "updated gt 2999-01-01T00:00:00Z"}
+    )
+    assert later.text == "0"
+    assert client.get("/informea/v1/Contacts/$count").status_code == 404
+    wrong = client.get("/informea/v1/Decisions('BC-14/18')")
+    assert wrong.status_code == 404
+    message = wrong.json()["error"]["message"]
+    assert "Decisions('BC-14-18')" in message and "id" in message
+    right = client.get("/informea/v1/Decisions('BC-14-18')")
+    assert right.status_code == 200 and right.json()["id"] == "BC-14-18"
