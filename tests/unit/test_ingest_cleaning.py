@@ -10,6 +10,8 @@ import pytest
 from rdflib import Graph, Namespace
 
 from kg.ingest.amounts import parse_amount
+from kg.ingest.gbf import parse_gbf_reference, target_iri
+from kg.ingest.places import parse_place, parse_places
 from kg.ingest.timeframes import Timeframe, parse_timeframe
 from tests.support import PROJECT_ROOT
 
@@ -99,3 +101,59 @@ def test_amounts(
 def test_a_budget_cell_without_an_amount_says_what_to_write(text: str) -> None:
     with pytest.raises(ValueError, match="is not an amount: write a number"):
         parse_amount(text, currency="USD")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kyrgyz Republic", ["KGZ"]),
+        ("Russian Federation", ["RUS"]),
+        (
+            "Kazakhstan, Kyrgyz Republic, Tajikistan, Turkmenistan and Uzbekistan",
+            ["KAZ", "KGZ", "TJK", "TKM", "UZB"],
+        ),  # fmt: skip
+        ("Azerbaijan; Iran (Islamic Republic of); Russian Federation", ["AZE", "IRN", "RUS"]),
+        ("Turkey", ["TUR"]),
+    ],
+)
+def test_parties_to_iso_codes(text: str, expected: list[str]) -> None:
+    assert parse_places(text) == expected
+
+
+def test_a_place_inside_a_country_gives_the_country_and_keeps_the_places() -> None:
+    place = parse_place("Nukus, Khorezm and Shahrisabz, Uzbekistan")
+    assert place.country == "UZB"
+    assert place.localities == ("Nukus", "Khorezm", "Shahrisabz")
+    assert parse_place("Baku").country is None
+
+
+def test_a_party_that_is_no_country_is_named() -> None:
+    with pytest.raises(ValueError, match="'Atlantis' is not a country"):
+        parse_places("Uzbekistan and Atlantis")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "code"),
+    [
+        ("Target 3 (30×30)", "target", "3"),
+        ("GBF Target 21", "target", "21"),
+        ("Goal a", "goal", "A"),
+        ("Indicator 20.1", "indicator", "20.1"),
+        ("Headline indicator A.1", "indicator", "A.1"),
+    ],
+)
+def test_gbf_references(text: str, kind: str, code: str) -> None:
+    reference = parse_gbf_reference(text)
+    assert (reference.kind, reference.code) == (kind, code)
+
+
+@pytest.mark.parametrize("text", ["Target 24", "Goal E", "Aichi Target 11", "30x30"])
+def test_a_gbf_reference_that_is_none_says_how_to_write_one(text: str) -> None:
+    with pytest.raises(ValueError, match="GBF"):
+        parse_gbf_reference(text)
+
+
+def test_targets_named_by_the_seeds_are_kmgbf_iris() -> None:
+    graph = Graph().parse(PROJECT_ROOT / "data" / "sources" / "iucn-ca-tsc-workplan-2025-2026.ttl")
+    named = {str(o) for o in graph.objects(None, MEA.prioritisesTarget)}
+    assert named and all(target_iri(iri.rsplit("_", 1)[1]) == iri for iri in named)
