@@ -111,7 +111,7 @@ def test_a_budget_cell_without_an_amount_says_what_to_write(text: str) -> None:
         (
             "Kazakhstan, Kyrgyz Republic, Tajikistan, Turkmenistan and Uzbekistan",
             ["KAZ", "KGZ", "TJK", "TKM", "UZB"],
-        ),  # fmt: skip
+        ),
         ("Azerbaijan; Iran (Islamic Republic of); Russian Federation", ["AZE", "IRN", "RUS"]),
         ("Turkey", ["TUR"]),
     ],
