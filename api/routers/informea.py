@@ -19,8 +19,15 @@ from api.deps import Service
 from kg.build.snapshot import SnapshotMissing
 from kg.publish.informea.entity_sets import ENTITY_SETS, KEY_FIELDS, NAVIGATION, NOT_OFFERED
 from kg.publish.informea.feed import Feed
-from kg.publish.informea.odata import ODataError, apply_query, find_record, parse_query
+from kg.publish.informea.odata import (
+    ODataError,
+    ODataQuery,
+    apply_query,
+    find_record,
+    parse_query,
+)
 from kg.publish.informea.schema import csdl_metadata
+from kg.serve.service import GraphService
 
 router = APIRouter(prefix="/informea/v1", tags=["informea"])
 
@@ -80,6 +87,19 @@ def _json(body: dict[str, Any]) -> JSONResponse:
 
 def _root(request: Request) -> str:
     return str(request.url_for("informea_service"))
+
+
+def _feed_and_query(
+    service: GraphService, entity_set: str, params: dict[str, str]
+) -> tuple[Feed, ODataQuery] | JSONResponse:
+    """The feed and the parsed query options, or the OData error answer to send."""
+    try:
+        query = parse_query(params, entity_set)
+        return service.informea_feed(), query
+    except ODataError as err:
+        return _error(err.status, str(err), err.code)
+    except SnapshotMissing as err:
+        return _error(503, str(err))
 
 
 def _check_set(entity_set: str) -> str | None:
@@ -203,13 +223,10 @@ def entity_set_count(
     if problem:
         return _error(404, problem)
     params = {k: v for k, v in request.query_params.items() if k == "$filter"}
-    try:
-        query = parse_query(params, entity_set)
-        feed: Feed = service.informea_feed()
-    except ODataError as err:
-        return _error(err.status, str(err), err.code)
-    except SnapshotMissing as err:
-        return _error(503, str(err))
+    found = _feed_and_query(service, entity_set, params)
+    if isinstance(found, JSONResponse):
+        return found
+    feed, query = found
     _, total, _ = apply_query(feed, entity_set, query)
     return PlainTextResponse(str(total), headers=HEADERS)
 
@@ -248,13 +265,10 @@ def entity_set_page(
     if problem:
         return _error(404, problem)
     params = {k: v for k, v in request.query_params.items()}
-    try:
-        query = parse_query(params, entity_set)
-        feed: Feed = service.informea_feed()
-    except ODataError as err:
-        return _error(err.status, str(err), err.code)
-    except SnapshotMissing as err:
-        return _error(503, str(err))
+    found = _feed_and_query(service, entity_set, params)
+    if isinstance(found, JSONResponse):
+        return found
+    feed, query = found
     page, total, more = apply_query(feed, entity_set, query)
     body: dict[str, Any] = {"@odata.context": f"{_root(request)}$metadata#{entity_set}"}
     if query.count:

@@ -55,7 +55,7 @@ def _served(service: GraphService, key: str) -> str:
     return name
 
 
-def published_json(service: GraphService, done: Published) -> dict[str, Any]:
+def published_json(done: Published) -> dict[str, Any]:
     """A publish's answer: what happened, the version now served, warnings and the diff."""
     report = done.report
     return {
@@ -164,7 +164,7 @@ async def put_source(
     turtle = await read_document(request, service.settings.max_upload_bytes, source_document)
     done = await run_in_threadpool(service.publish, key, turtle, who=who, dry_run=dry_run)
     status = 201 if done.action == "added" and not dry_run else 200
-    return JSONResponse(published_json(service, done), status_code=status)
+    return JSONResponse(published_json(done), status_code=status)
 
 
 @router.delete("/{key}", summary="Remove a source, as a new version", responses=PUBLISH_RESPONSES)
@@ -180,4 +180,4 @@ async def delete_source(
         done = await run_in_threadpool(service.publish, key, None, who=who, dry_run=dry_run)
     except SourceNotFound as err:
         raise ApiError(404, "not_found", str(err)) from err
-    return JSONResponse(published_json(service, done))
+    return JSONResponse(published_json(done))

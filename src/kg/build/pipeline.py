@@ -208,18 +208,27 @@ def stage(
     _carry_over(settings.snapshot_dir, next_snapshot)
     shutil.copytree(sources_dir or settings.sources_dir, next_snapshot / SNAPSHOT_SOURCES)
 
-    live = live_manifest(settings)
-    kept = None if live is None else kept_path(settings, live.version)
-    changes_made = [Replace(settings.snapshot_dir, keep=kept)]
     if settings.backend == "oxigraph":
         step(6, f"loading {manifest.triples} triples into a new store beside {settings.store}")
-        stage_directory(staged(settings.store), next_snapshot / SNAPSHOT_NQUADS)
-        changes_made.append(Replace(settings.store))
     else:
         step(6, f"staged {manifest.triples} triples for the {_store_name(settings)}")
-    if sources_dir is not None:
-        changes_made.append(Replace(settings.sources_dir))
+    changes_made = stage_switch(settings, with_sources=sources_dir is not None)
     return BuildResult(manifest, reports, rejected, graphs, changes_made)
+
+
+def stage_switch(settings: Settings, *, with_sources: bool) -> list[Replace]:
+    """Once the next snapshot is staged: stage its store (the ``oxigraph`` backend), and say
+    what the switch replaces: the snapshot (the one served kept as a version), the store,
+    and the sources folder when ``with_sources`` (its staged copy is the caller's)."""
+    live = live_manifest(settings)
+    kept = None if live is None else kept_path(settings, live.version)
+    changes = [Replace(settings.snapshot_dir, keep=kept)]
+    if settings.backend == "oxigraph":
+        stage_directory(staged(settings.store), staged(settings.snapshot_dir) / SNAPSHOT_NQUADS)
+        changes.append(Replace(settings.store))
+    if with_sources:
+        changes.append(Replace(settings.sources_dir))
+    return changes
 
 
 def commit(

@@ -28,15 +28,15 @@ from kg.build.pipeline import (
     discard,
     prepare,
     stage,
+    stage_switch,
 )
 from kg.build.snapshot import Manifest, snapshot_graph, write_snapshot
-from kg.build.switch import Replace, staged
-from kg.build.versions import SNAPSHOT_SOURCES, kept_path, live_manifest, next_version, version_dir
+from kg.build.switch import staged
+from kg.build.versions import SNAPSHOT_SOURCES, next_version, version_dir
 from kg.rdf.namespaces import BUILT_GRAPHS, graph_iri
 from kg.settings import SNAPSHOT_NQUADS, Settings
 from kg.shacl.sources import source_locators
 from kg.shacl.validate import ValidationReport
-from kg.stores.oxigraph import stage_directory
 
 #: A source key: the file name in ``data/sources/`` and the last segment of its graph IRI.
 SOURCE_KEY = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
@@ -284,15 +284,8 @@ def restore(
     )
     shutil.copytree(source / SNAPSHOT_SOURCES, next_snapshot / SNAPSHOT_SOURCES)
     shutil.copytree(source / SNAPSHOT_SOURCES, staged(settings.sources_dir))
-    live = live_manifest(settings)
-    changes = [
-        Replace(settings.snapshot_dir, keep=kept_path(settings, live.version) if live else None),
-        Replace(settings.sources_dir),
-    ]
-    if settings.backend == "oxigraph":
-        progress(f"[3/3] loading {manifest.triples} triples into a new store")
-        stage_directory(staged(settings.store), next_snapshot / SNAPSHOT_NQUADS)
-        changes.append(Replace(settings.store))
+    progress(f"[3/3] staging {manifest.triples} triples for the store")
+    changes = stage_switch(settings, with_sources=True)
     result = BuildResult(manifest, {}, dict(old.rejected_sources), graphs, changes)
     commit(settings, result, progress, before_switch=before_switch)
     return manifest
