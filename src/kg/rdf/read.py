@@ -81,6 +81,8 @@ def parse_text(text: str, fmt: str, *, source: str = "<input>") -> Graph:
     graph = Graph()
     try:
         graph.parse(data=text, format=fmt)
+    except MemoryError:  # the process's limit, not the file's fault
+        raise
     except Exception as err:  # rdflib raises many types; users get one line, never a traceback
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise RDFInputError(f"{source}: not valid {fmt} RDF: {reason[:300]}") from None

@@ -14,7 +14,13 @@ from dataclasses import replace
 from multiprocessing.connection import Connection
 
 from kg.build.pipeline import BuildResult, discard
-from kg.build.publish import Published, PublishRejected, SourceNotFound, stage_publish
+from kg.build.publish import (
+    Published,
+    PublishRejected,
+    SourceNotFound,
+    check_key,
+    stage_publish,
+)
 from kg.serve.jobs import first_line
 from kg.serve.sandbox import leave_network
 from kg.settings import Settings
@@ -39,8 +45,6 @@ def _stage_main(
         conn.send(("rejected", fields))
     except SourceNotFound as error:
         conn.send(("missing", str(error)))
-    except ValueError as error:
-        conn.send(("invalid", first_line(error)))
     except MemoryError:
         discard(settings)
         conn.send(("failed", "it needed more memory than KG_PUBLISH_MEMORY_BYTES allows"))
@@ -57,8 +61,11 @@ def stage_bounded(
 ) -> tuple[Published, BuildResult]:
     """:func:`kg.build.publish.stage_publish` in a bounded child process.
 
-    :raises PublishRejected, SourceNotFound, ValueError: as ``stage_publish``.
-    :raises PublishFailed: out of time or memory, or the child failed; nothing staged."""
+    :raises ValueError: ``key`` cannot name a source (checked here, before any child).
+    :raises PublishRejected, SourceNotFound: as ``stage_publish``.
+    :raises PublishFailed: out of time or memory, or the child failed (an unreadable input
+        included); nothing staged."""
+    check_key(key)
     context = multiprocessing.get_context("forkserver")
     ours, theirs = context.Pipe()
     process = context.Process(
@@ -93,6 +100,4 @@ def stage_bounded(
         raise PublishRejected(*payload)
     if kind == "missing":
         raise SourceNotFound(payload)
-    if kind == "invalid":
-        raise ValueError(payload)
     raise PublishFailed(payload)
