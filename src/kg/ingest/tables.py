@@ -1,0 +1,327 @@
+"""Every table in a file, as a raw grid of cell texts: the import's first step.
+
+A secretariat officer hands over a workbook (.xlsx, .xlsm, .xls, .ods), a Word document
+(.docx) or a .csv; :func:`read_grids` gives each sheet or table as rows of strings, each row
+with the number the officer sees, so that a message about a cell can point at it
+("Workplan, row 12"). Nothing is interpreted here: the cleaning functions of
+:mod:`kg.ingest` read the cells afterwards.
+
+Spreadsheets of every kind are read with python-calamine (Rust's calamine): one reader for the
+four formats, an order of magnitude faster than openpyxl, and it gives the cell's value
+(a number, a date) rather than its formula. Word tables are read with python-docx, CSV with the
+standard library. Tables nested inside a Word table cell are out of scope: a cell gives the text
+of its own paragraphs only.
+
+A file that cannot be read at all is a :class:`TableReadError` whose one-line message names the
+file and says what to do; zip-based files are checked against decompression bombs first.
+
+>>> read_grids(Path("minutes.pdf"))
+Traceback (most recent call last):
+...
+kg.ingest.tables.TableReadError: minutes.pdf: cannot read tables from a .pdf file; save it as \
+one of .csv, .docx, .ods, .xls, .xlsm, .xlsx
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TypeAlias, TypeVar
+
+import docx
+import python_calamine
+from docx.opc.exceptions import OpcError
+from docx.table import Table
+from lxml import etree
+
+#: The suffixes :func:`read_grids` reads (lower case).
+SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".docx"})
+_SPREADSHEETS = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
+#: Zip-based formats, checked against decompression bombs before they are opened.
+_ZIPPED = frozenset({".xlsx", ".xlsm", ".ods", ".docx"})
+
+#: The most a zip-based file may unpack to: far above any real workplan, far below a bomb.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+#: The most rows a file may hold, over all its tables (Excel's own limit is 1,048,576 a sheet).
+MAX_ROWS = 1_000_000
+#: How much of a CSV file the delimiter is guessed from, and the delimiters it may be.
+_SNIFF_CHARS = 64 * 1024
+_DELIMITERS = ",;\t"
+
+#: What calamine gives for a spreadsheet cell (python-calamine 0.9: dates as date, datetime,
+#: time or timedelta by the cell's number format), or a text.
+_Value: TypeAlias = (
+    str | int | float | bool | datetime.date | datetime.time | datetime.timedelta | None
+)
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Grid:
+    """One table as the file holds it: rows of cell texts, each with the number a person sees."""
+
+    #: The file's name, for messages and locators.
+    file: str
+    #: The sheet's name; for Word "Table 1", "Table 2"… in document order; for CSV the stem.
+    name: str
+    #: (row number as shown: the spreadsheet's row, the Word table's row or the CSV record,
+    #: counted from 1; the row's cells). Empty rows are left out, their numbers kept by the rest.
+    rows: tuple[tuple[int, tuple[str, ...]], ...]
+    #: Word only: the nearest non-empty paragraph before the table (its heading, as a rule).
+    caption: str = ""
+
+
+class TableReadError(ValueError):
+    """The file cannot be read at all; the message is one line a secretariat officer can act on
+    (names the file and says what to do, e.g. 'save it as .xlsx')."""
+
+
+def read_grids(path: Path) -> list[Grid]:
+    """Every non-empty table of ``path``, in the file's order (sheets, or Word tables)."""
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise TableReadError(
+            f"{path.name}: cannot read tables from a {suffix or 'suffix-less'} file; "
+            f"save it as one of {', '.join(sorted(SUFFIXES))}"
+        )
+    if not path.is_file():
+        raise TableReadError(f"{path.name}: no such file (looked for {path})")
+    budget = _RowBudget(path.name)
+    try:
+        if suffix in _ZIPPED:
+            _check_unpacked_size(path)
+        if suffix in _SPREADSHEETS:
+            grids = _read_spreadsheet(path, budget)
+        elif suffix == ".docx":
+            grids = _read_docx(path, budget)
+        else:
+            grids = [_read_csv(path, budget)]
+    except OSError as error:
+        raise TableReadError(f"{path.name}: cannot be opened ({error.strerror or error})") from None
+    found = [grid for grid in grids if grid.rows]
+    if not found:
+        raise TableReadError(
+            f"{path.name} holds no table: no sheet or table in it has a filled-in cell"
+        )
+    return found
+
+
+class _RowBudget:
+    """Counts the rows read from one file, to refuse a file too large to be a real table."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.left = MAX_ROWS
+
+    def spend(self, rows: int) -> None:
+        self.left -= rows
+        if self.left < 0:
+            raise TableReadError(
+                f"{self.file}: holds more than {MAX_ROWS:,} rows; split it into smaller files"
+            )
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse a zip whose members unpack to more than :data:`MAX_UNPACKED_BYTES`.
+
+    The sizes are those the zip declares, read from its directory without unpacking anything:
+    the check has to come before calamine or python-docx opens the file. A file that is no zip
+    is left to the reader, whose error says what is wrong with it.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile:
+        return
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise TableReadError(
+            f"{path.name}: unpacks to {unpacked / 2**20:,.0f} MiB, more than the "
+            f"{MAX_UNPACKED_BYTES / 2**20:,.0f} MiB allowed; remove images or split the file"
+        )
+
+
+def _read_spreadsheet(path: Path, budget: _RowBudget) -> list[Grid]:
+    try:
+        with python_calamine.CalamineWorkbook.from_path(path) as workbook:
+            return [
+                _sheet_grid(path.name, workbook.get_sheet_by_name(name), budget)
+                for name in workbook.sheet_names
+            ]
+    except python_calamine.CalamineError as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise TableReadError(
+            f"{path.name}: not a readable {path.suffix.lower()} workbook ({reason}); "
+            "it may be damaged or password-protected: open it, remove any password "
+            "and save it again as .xlsx"
+        ) from None
+
+
+def _sheet_grid(file: str, sheet: python_calamine.CalamineSheet, budget: _RowBudget) -> Grid:
+    # Counted from the sheet's extent before its cells are turned into Python objects.
+    budget.spend(sheet.end[0] + 1 if sheet.end else 0)
+    # skip_empty_area=False keeps the grid anchored at A1, so index + 1 is the row number.
+    values = sheet.to_python(skip_empty_area=False)
+    return Grid(file, sheet.name, _numbered(enumerate(values, start=1)))
+
+
+def _read_docx(path: Path, budget: _RowBudget) -> list[Grid]:
+    try:
+        document = docx.Document(str(path))
+    except (OpcError, KeyError, ValueError, zipfile.BadZipFile, etree.LxmlError):
+        raise TableReadError(
+            f"{path.name}: not a readable Word document; it may be damaged, password-protected "
+            "or another format renamed: open it in Word and save it again as .docx"
+        ) from None
+    grids: list[Grid] = []
+    caption = ""
+    # Body paragraphs and tables in document order: a table's caption is the paragraph nearest
+    # before it (its heading, as a rule).
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            budget.spend(len(block.rows))
+            name = f"Table {len(grids) + 1}"
+            grids.append(Grid(path.name, name, _numbered(_docx_rows(block)), caption))
+        elif block.text.strip():
+            caption = _clean(block.text)
+    return grids
+
+
+def _docx_rows(table: Table) -> Iterator[tuple[int, list[str]]]:
+    """The rows of a Word table, one text per layout-grid column.
+
+    python-docx gives a cell once for every grid column it spans, and, for a vertically merged
+    cell, the top cell again in every row the merge covers. A cell whose ``<w:tc>`` is the one
+    to its left (a horizontal merge) or the one above (the continuation of a vertical merge) is
+    written "" rather than repeated: the text stays in the merge's first position and every row
+    keeps one entry per grid column, so the columns line up with the header.
+    """
+    above: list[object] = []
+    for number, row in enumerate(table.rows, start=1):
+        # Word lets a row start after the first grid column: pad, to keep the columns aligned.
+        elements: list[object] = [None] * row.grid_cols_before
+        texts = [""] * row.grid_cols_before
+        for cell in row.cells:
+            column = len(elements)
+            repeated = (column > 0 and elements[-1] is cell._tc) or (
+                column < len(above) and above[column] is cell._tc
+            )
+            elements.append(cell._tc)
+            texts.append("" if repeated else cell.text)
+        above = elements
+        yield number, texts
+
+
+def _read_csv(path: Path, budget: _RowBudget) -> Grid:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise TableReadError(
+            f'{path.name}: is not UTF-8 text; save it again as "CSV UTF-8 (comma delimited)"'
+        ) from None
+    delimiter = _delimiter(text[:_SNIFF_CHARS])
+    # One record at a time, so a huge file is refused before it is all held as cells.
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows = list(_counted(enumerate(records, start=1), budget))
+    except csv.Error as error:
+        raise TableReadError(f"{path.name}: is not a well-formed CSV file ({error})") from None
+    return Grid(path.name, path.stem, _numbered(rows))
+
+
+def _delimiter(sample: str) -> str:
+    """The delimiter of a CSV file, one of :data:`_DELIMITERS`, told from its first part.
+
+    Only the delimiter is taken from csv.Sniffer: it also guesses ``doublequote`` False for a
+    sample without a doubled quote, which would break a "" further down. Where it cannot tell
+    (a cell with a line break or a blank line upsets its line-by-line counts), the delimiter is
+    the one that splits the records into the same number of columns most often, "," if none
+    splits them at all.
+    """
+    try:
+        return csv.Sniffer().sniff(sample, _DELIMITERS).delimiter
+    except csv.Error:
+        return max(_DELIMITERS, key=lambda delimiter: _consistency(sample, delimiter))
+
+
+def _consistency(sample: str, delimiter: str) -> tuple[float, int]:
+    """How regular the records are split by ``delimiter``: the share of them with the usual
+    number of columns (0 if that is one column), then that number."""
+    widths = Counter(
+        len(record)
+        for record in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+        if record
+    )
+    if not widths:
+        return (0.0, 0)
+    columns, count = widths.most_common(1)[0]
+    return (count / widths.total() if columns > 1 else 0.0, columns)
+
+
+def _counted(rows: Iterable[_T], budget: _RowBudget) -> Iterator[_T]:
+    for row in rows:
+        budget.spend(1)
+        yield row
+
+
+def _numbered(
+    rows: Iterable[tuple[int, Sequence[_Value]]],
+) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """The rows as texts, trailing empty cells dropped and empty rows left out."""
+    kept = []
+    for number, values in rows:
+        cells = [_text(value) for value in values]
+        while cells and not cells[-1]:
+            cells.pop()
+        if cells:
+            kept.append((number, tuple(cells)))
+    return tuple(kept)
+
+
+def _text(value: _Value) -> str:
+    """A cell's value as the text a person reads in it.
+
+    >>> [_text(v) for v in (180000.0, 1e-05, 2.5, True, datetime.datetime(2009, 1, 31))]
+    ['180000', '0.00001', '2.5', 'TRUE', '2009-01-31']
+    >>> _text(datetime.timedelta(hours=30, minutes=5))
+    '30:05:00'
+    """
+    match value:
+        case None:
+            return ""
+        case bool():  # before int: a bool is an int
+            return "TRUE" if value else "FALSE"
+        case int():
+            return str(value)
+        case float() if value.is_integer():
+            return str(int(value))
+        case float():
+            # str() of a float gives "1e-05"; Decimal's "f" format writes every digit out.
+            return format(Decimal(str(value)), "f")
+        case datetime.datetime() if value.time() == datetime.time() and value.tzinfo is None:
+            return value.date().isoformat()
+        case datetime.date() | datetime.time():
+            return value.isoformat()
+        case datetime.timedelta():
+            return _duration(value)
+        case _:
+            return _clean(value)
+
+
+def _duration(value: datetime.timedelta) -> str:
+    """A duration as Excel shows one formatted [h]:mm:ss: spreadsheets hold hours, not days."""
+    seconds = round(abs(value.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    sign = "-" if value < datetime.timedelta() else ""
+    return f"{sign}{hours}:{rest // 60:02}:{rest % 60:02}"
+
+
+def _clean(text: str) -> str:
+    # Windows line ends inside a CSV field or an Excel cell are the same line break as "\n".
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").strip()
