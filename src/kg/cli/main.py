@@ -16,6 +16,7 @@ from kg.settings import get_settings
 COMMAND_MODULES = (
     "kg.cli.build",
     "kg.cli.publish",
+    "kg.cli.ingest",
     "kg.cli.query",
     "kg.cli.serve",
     "kg.cli.graph",

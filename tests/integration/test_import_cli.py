@@ -1,0 +1,219 @@
+"""``kg import`` and ``kg export-table`` as a secretariat officer runs them: malformed rows
+reported with their row and column while the rest imports, a file that cannot be read
+written nowhere, templates that import, and the diff against the source served now."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kg.cli import main
+from kg.ingest.mapping import shipped_mappings
+from kg.ingest.tables import read_grids
+from kg.ingest.workbooks import Sheet, write_workbook
+
+HEADER = (
+    "No.",
+    "Timeframe",
+    "Description of activity",
+    "Expected outputs",
+    "Implementation",
+    "Budget (USD)",
+)
+
+
+def workbook(path: Path, rows: list[tuple[str, ...]], header: tuple[str, ...] = HEADER) -> Path:
+    write_workbook(path, [Sheet(name="Workplan", header=header, rows=tuple(rows))])
+    return path
+
+
+def test_malformed_rows_are_reported_with_row_and_column_and_the_rest_imports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = workbook(
+        tmp_path / "plan.xlsx",
+        [
+            (
+                "1.",
+                "Jan – April 2009",
+                "Liaison officers",
+                "Officers named",
+                "Interim Secretariat",
+                "180,000",
+            ),
+            ("2.", "March 2009", "", "A report", "Interim Secretariat", ""),
+            ("3.", "Dec. 2010 – Jan. 2009", "Regional meeting", "", "", ""),
+            ("4.", "2010", "Training", "", "", "to be confirmed"),
+            ("5.", "2010", "Outreach", "", "Host Government", "Host Government: 20,000 (in kind)"),
+        ],
+    )
+    out, report = tmp_path / "plan.ttl", tmp_path / "report.json"
+    status = main(
+        [
+            "import",
+            str(path),
+            "--mapping",
+            "programme-of-work",
+            "--key",
+            "test-plan",
+            "--out",
+            str(out),
+            "--report",
+            str(report),
+            "--quiet",
+        ]
+    )
+    assert status == 1  # rows were left out
+    errors = json.loads(report.read_text())["errors"]
+    found = {(e["row"], e["column"]) for e in errors}
+    assert found == {(3, "Description of activity"), (4, "Timeframe"), (5, "Budget (USD)")}
+    messages = {e["row"]: e["message"] for e in errors}
+    assert "required" in messages[3]
+    assert "ends" in messages[4] and "before it starts" in messages[4]
+    assert "'to be confirmed' is not an amount" in messages[5]
+    for error in errors:
+        assert error["locator"].startswith(
+            f"plan.xlsx, sheet 'Workplan', row {error['row']}, column "
+        )
+    stderr = capsys.readouterr().err
+    assert "ROW ERROR plan.xlsx, sheet 'Workplan', row 4, column Timeframe:" in stderr
+    summary = json.loads(report.read_text())
+    assert (summary["rows_read"], summary["rows_imported"]) == (5, 2)
+    turtle = out.read_text()
+    assert "activity:test-plan-1 " in turtle and "activity:test-plan-5 " in turtle
+    assert "activity:test-plan-2 " not in turtle and "activity:test-plan-4 " not in turtle
+    # "Host Government" is this document's: not the Tehran programme's of the same name.
+    assert "orgid:test-plan-host-government" in turtle
+
+
+def test_an_unknown_target_is_a_row_error(tmp_path: Path) -> None:
+    header = ("Outcome", "KM-GBF Target(s)", "Relevant Headline / Component Indicators")
+    path = workbook(
+        tmp_path / "annex.xlsx",
+        [
+            ("Outcome 1: Capacity", "Target 20 (Cooperation)", "Indicator 20.1 – Support"),
+            ("Outcome 2: Planning", "Target 31 (Unknown)", ""),
+        ],
+        header,
+    )
+    report = tmp_path / "r.json"
+    status = main(
+        [
+            "import",
+            str(path),
+            "--mapping",
+            "outcome-targets",
+            "--key",
+            "annex",
+            "--out",
+            str(tmp_path / "a.ttl"),
+            "--report",
+            str(report),
+            "--quiet",
+        ]
+    )
+    assert status == 1
+    (error,) = json.loads(report.read_text())["errors"]
+    assert (error["row"], error["column"]) == (3, "KM-GBF Target(s)")
+    assert "targets 1 to 23" in error["message"]
+
+
+def test_a_file_that_cannot_be_read_is_one_line_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "plan.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    out = tmp_path / "plan.ttl"
+    status = main(["import", str(broken), "--mapping", "programme-of-work", "--out", str(out)])
+    assert status == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len([line for line in err if line.startswith("kg:")]) == 1
+    assert "plan.xlsx" in err[-1] and "Traceback" not in "".join(err)
+    assert not out.exists()
+
+
+def test_a_table_without_the_mappings_columns_says_which_it_wanted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = workbook(tmp_path / "other.xlsx", [("a", "b")], ("Name", "Colour"))
+    status = main(["import", str(path), "--mapping", "events", "--out", str(tmp_path / "x.ttl")])
+    assert status == 2
+    assert "has the columns of the 'events' mapping" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("mapping", [m.name for m in shipped_mappings()])
+def test_each_template_names_its_columns_and_its_example_row_imports(
+    mapping: str, tmp_path: Path
+) -> None:
+    template = tmp_path / f"{mapping}.xlsx"
+    assert main(["import", "--template", mapping, str(template)]) == 0
+    (sheet, about) = read_grids(template)
+    headers = sheet.rows[0][1]
+    assert len(headers) == len(next(m for m in shipped_mappings() if m.name == mapping).columns)
+    assert "kg import" in about.rows[1][1][1]
+    status = main(
+        [
+            "import",
+            str(template),
+            "--mapping",
+            mapping,
+            "--key",
+            "example",
+            "--out",
+            str(tmp_path / "example.ttl"),
+            "--quiet",
+        ]
+    )
+    assert status == 0
+    assert "example" in (tmp_path / "example.ttl").read_text()
+
+
+def test_list_names_every_shipped_mapping(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["import", "--list"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split()[0] for line in lines] == [m.name for m in shipped_mappings()]
+
+
+def test_export_then_diff_shows_only_the_corrected_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The edit round trip: a source made by an import is exported, one budget corrected in
+    the workbook, and ``kg import --diff`` shows that change and nothing else."""
+    from openpyxl import load_workbook
+
+    from kg.settings import Settings
+
+    key = "tehran-pow-2009-2010"
+    options = [
+        "--mapping",
+        "programme-of-work",
+        "--key",
+        key,
+        "--agreement",
+        "tehran",
+        "--parties",
+        "AZE,IRN,KAZ,RUS,TKM",
+        "--quiet",
+    ]
+    exported = tmp_path / "tehran.xlsx"
+    assert main(["export-table", key, "--mapping", "programme-of-work", str(exported)]) == 0
+    served = Settings().sources_dir / f"{key}.ttl"
+    assert main(["import", str(exported), *options, "--out", str(served)]) == 0
+    assert main(["export-table", key, "--mapping", "programme-of-work", str(exported)]) == 0
+    book = load_workbook(exported)
+    sheet = book.worksheets[0]
+    budget = next(c.column for c in sheet[1] if str(c.value).startswith("Budget"))
+    assert sheet.cell(2, budget).value == "180,000"
+    sheet.cell(2, budget).value = "190,000"
+    book.save(exported)
+    capsys.readouterr()
+    assert (
+        main(["import", str(exported), *options, "--diff", "--out", str(tmp_path / "t.ttl")]) == 0
+    )
+    shown = capsys.readouterr().out
+    amount = f"<https://w3id.org/mea-kg/id/amount/{key}-1>"
+    assert f"{key}: against the source served now: 0 entities added, 0 removed, 1 changed" in shown
+    assert f'+ {amount} <https://w3id.org/mea-kg/ontology#amount> "190000"' in shown
+    assert f'- {amount} <https://w3id.org/mea-kg/ontology#amount> "180000"' in shown
