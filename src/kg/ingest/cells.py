@@ -24,8 +24,9 @@ from kg.ingest.gbf import parse_gbf_reference, target_iri
 from kg.ingest.mapping import SPLITS, Column
 from kg.ingest.names import Names, normalise, party_iri
 from kg.ingest.places import parse_place
+from kg.ingest.terms import mea
 from kg.ingest.timeframes import Timeframe, parse_timeframe
-from kg.rdf.namespaces import MEA, PREFIXES
+from kg.rdf.namespaces import PREFIXES
 
 DCT = PREFIXES["dcterms"]
 SKOS = PREFIXES["skos"]
@@ -113,14 +114,15 @@ def _ordinal(cell: Cell) -> None:
     value = cell.text.strip().rstrip(".").strip()
     if not re.fullmatch(r"[\w.-]{1,20}", value):
         raise CellError(f"{cell.text!r} is not a number: write the row's number, e.g. 7 or 7.")
-    cell.add(cell.column.property or str(MEA.ordinal), plain(value))
+    cell.add(cell.column.property or mea.ordinal, plain(value))
 
 
 def _timeframe(cell: Cell) -> None:
     frame = parse_timeframe(cell.text)
-    ends = [parse_timeframe(part) for part in re.split(r"\s+[–—-]\s+", cell.text, maxsplit=1)]
-    if frame == (None, None) and len(ends) == 2 and ends[0].start and ends[1].end:
-        frame = Timeframe(ends[0].start, ends[1].end)  # a range that runs backwards
+    if frame == (None, None):  # a range that runs backwards reads as no range: say so
+        ends = [parse_timeframe(p) for p in re.split(r"\s+[–—-]\s+", cell.text, maxsplit=1)]
+        if len(ends) == 2 and ends[0].start and ends[1].end:
+            frame = Timeframe(ends[0].start, ends[1].end)
     if frame.start is None and frame.end is None:
         raise CellError(
             f"{cell.text!r} is not a period this tool can read: write months and years, e.g. "
@@ -131,23 +133,65 @@ def _timeframe(cell: Cell) -> None:
             f"{cell.text!r} ends ({frame.end:%d %B %Y}) before it starts "
             f"({frame.start:%d %B %Y}): check the years"
         )
-    cell.add(str(MEA.timeframeText), plain(cell.text))
+    cell.add(mea.timeframeText, plain(cell.text))
     if frame.start:
-        cell.add(str(MEA.startDate), typed(frame.start.isoformat(), "date"))
+        cell.add(mea.startDate, typed(frame.start.isoformat(), "date"))
     if frame.end:
-        cell.add(str(MEA.endDate), typed(frame.end.isoformat(), "date"))
+        cell.add(mea.endDate, typed(frame.end.isoformat(), "date"))
+
+
+def one_day(text: str) -> date:
+    """ "2009-01-31", "31 January 2009", "31 Jan 2009" or "31/01/2009" (day first, as the UN
+    writes it) to the day.
+
+    >>> one_day("22 Mar 1989"), one_day("07/02/1996")
+    (datetime.date(1989, 3, 22), datetime.date(1996, 2, 7))
+    """
+    clean = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", clean):
+            return date.fromisoformat(clean)
+        numeric = re.fullmatch(r"(\d{1,2})[./](\d{1,2})[./](\d{4})", clean)
+        if numeric:
+            day, month, year = (int(n) for n in numeric.groups())
+            return date(year, month, day)
+    except ValueError:
+        pass
+    else:
+        frame = parse_timeframe(clean)
+        if frame.start is not None and frame.start == frame.end:
+            return frame.start
+    raise CellError(
+        f"{text!r} is not one day: write it as 31 January 2009, 31/01/2009 or 2009-01-31"
+    )
 
 
 def _date(cell: Cell) -> None:
-    text = cell.text.strip()
-    frame = parse_timeframe(text) if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
-    if frame is None:
-        day = date.fromisoformat(text)
-    elif frame.start is not None and frame.start == frame.end:
-        day = frame.start
-    else:
-        raise CellError(f"{text!r} is not one day: write it as 2009-01-31 or 31 January 2009")
-    cell.add(cell.column.property or str(DCT + "date"), typed(day.isoformat(), "date"))
+    day = one_day(cell.text)
+    cell.add(cell.column.property or DCT + "date", typed(day.isoformat(), "date"))
+
+
+#: The marks a status-of-ratification table puts after the date of consent to be bound (the
+#: UN Treaty Collection's), and what each means; no mark is a ratification.
+CONSENT_MARKS = {
+    "a": "Accession",
+    "A": "Acceptance",
+    "AA": "Approval",
+    "d": "Succession",
+    "c": "Formal confirmation",
+}
+
+
+def _consent(cell: Cell) -> None:
+    match = re.fullmatch(r"(?P<day>.*?\d{4})\s*\(?(?P<mark>AA|A|a|c|d)?\)?\s*", cell.text.strip())
+    if match is None:
+        raise CellError(
+            f"{cell.text!r}: write the date of ratification, acceptance, approval or accession, "
+            "followed by its mark if any (5 May 1992 a)"
+        )
+    day = one_day(match.group("day"))
+    cell.add(cell.column.property or mea.consentDate, typed(day.isoformat(), "date"))
+    cell.add(mea.standing, plain(CONSENT_MARKS.get(match.group("mark") or "", "Ratification")))
 
 
 def header_currency(header: str) -> str | None:
@@ -176,98 +220,68 @@ def _amount(cell: Cell) -> None:
     node = cell.entity(
         "amount",
         "",
-        str(MEA.MonetaryAmount),
+        mea.MonetaryAmount,
         f"{amount.currency} {int(amount.value):,}"
         if amount.value == int(amount.value)
         else f"{amount.currency} {amount.value}",
     )
-    cell.add(cell.column.property or str(MEA.indicativeBudget), node)
+    cell.add(cell.column.property or mea.indicativeBudget, node)
     facts: list[tuple[str, ox.NamedNode | ox.Literal]] = [
         (DESCRIPTION, english(cell.text)),
-        (str(MEA.amount), typed(value, "decimal")),
-        (str(MEA.currency), plain(amount.currency)),
-        (str(MEA.contributionType), ox.NamedNode(str(MEA.InKind if amount.in_kind else MEA.Cash))),
+        (mea.amount, typed(value, "decimal")),
+        (mea.currency, plain(amount.currency)),
+        (mea.contributionType, ox.NamedNode(mea.InKind if amount.in_kind else mea.Cash)),
     ]
     for predicate, obj in facts:
         cell.add_to(node, predicate, obj)
     if amount.contributor:
         for iri in _actors(cell, amount.contributor):
-            cell.add_to(node, str(MEA.fundedBy), iri)
-
-
-#: What joins two actors in an implementation cell; what follows "in support of" is the
-#: purpose, not an actor ("Interim Secretariat in support of intergovernmental cooperation").
-_ACTOR_JOINS = re.compile(
-    r"\s*(?:;|,|\band\b|&|\bsupported by\b|\bin consultation with\b|\btogether with\b|"
-    r"\bin cooperation with\b|\bin collaboration with\b|\bwith\b|/)\s*",
-    re.IGNORECASE,
-)
-_PURPOSE = re.compile(r"\s+in support of\b.*$", re.IGNORECASE | re.DOTALL)
+            cell.add_to(node, mea.fundedBy, iri)
 
 
 def _actors(cell: Cell, text: str) -> list[ox.NamedNode]:
-    """The actors ``text`` names, known ones by their IRI and the others as organisations
-    of this document."""
+    """The actors ``text`` names: known ones by their IRI, the others as organisations of
+    this document (one per name, however many rows name it)."""
     found: list[str] = []
-    for segment in _ACTOR_JOINS.split(_PURPOSE.sub("", text)):
-        segment = segment.strip(" .:")
-        if not segment or segment.lower() in ("the", "their", "other"):
-            continue
-        iris = cell.names.actor(segment)
-        if not iris:
-            iris, rest = _known_parts(cell, segment)
-            if rest:
-                name = rest[0].upper() + rest[1:]
-                iris.append(
-                    cell.entity(
-                        "org",
-                        normalise(rest).replace(" ", "-"),
-                        str(MEA.Organisation),
-                        name,
-                        shared=True,
-                    ).value
-                )
-                cell.add_to(ox.NamedNode(iris[-1]), DESCRIPTION, english(rest))
-        found.extend(iri for iri in iris if iri not in found)
+    for known, value in cell.names.actors_in(text):
+        if known:
+            iri = value
+        else:
+            key = normalise(value).replace(" ", "-")
+            node = cell.entity(
+                "org", key, mea.Organisation, value[0].upper() + value[1:], shared=True
+            )
+            cell.add_to(node, DESCRIPTION, english(value))
+            iri = node.value
+        if iri not in found:
+            found.append(iri)
     return [ox.NamedNode(iri) for iri in found]
 
 
-def _known_parts(cell: Cell, segment: str) -> tuple[list[str], str]:
-    """The known names in ``segment`` ("Interim Secretariat Host Government": the interim
-    secretariat) and what is left of it ("Host Government")."""
-    iris: list[str] = []
-    rest = segment
-    for name in cell.names.known_in(segment):
-        iris.extend(cell.names.actor(name))
-        words = r"\W+".join(re.escape(w) for w in name.split())
-        rest = re.sub(rf"(?i)(?<!\w){words}(?!\w)", " ", rest)
-    return iris, " ".join(rest.split()).strip(" .,;:")
-
-
 def _partners(cell: Cell) -> None:
-    cell.add(str(MEA.implementationText), plain(cell.text))
+    cell.add(mea.implementationText, plain(cell.text))
     actors = _actors(cell, cell.text)
     if cell.column.options.get("lead_first") == "true":
         for index, actor in enumerate(actors):
-            cell.add(str(MEA.lead if index == 0 else MEA.partner), actor)
+            cell.add(mea.lead if index == 0 else mea.partner, actor)
         return
     for actor in actors:
-        cell.add(cell.column.property or str(MEA.implementedBy), actor)
+        cell.add(cell.column.property or mea.implementedBy, actor)
 
 
 def _place(cell: Cell) -> None:
     text = cell.text.strip()
     if normalise(text) in ("online", "virtual", "hybrid", "webinar"):
-        cell.add(str(MEA.eventFormat), plain(text))
+        cell.add(mea.eventFormat, plain(text))
         return
-    cell.add(str(MEA.location), plain(text))
+    cell.add(mea.location, plain(text))
     place = parse_place(text)
     if place.country is None:
         raise CellError(
             f"{text!r} names no country: end the place with its country "
             "(Tashkent, Uzbekistan), or write Online"
         )
-    cell.add(str(MEA.country), ox.NamedNode(party_iri(place.country)))
+    cell.add(mea.country, ox.NamedNode(party_iri(place.country)))
 
 
 def _country(cell: Cell) -> None:
@@ -277,7 +291,7 @@ def _country(cell: Cell) -> None:
             f"{cell.text!r} is not a country this tool knows: write its short name as the UN "
             "writes it (Kyrgyzstan, Russian Federation) or its ISO code (KGZ)"
         )
-    cell.add(cell.column.property or str(MEA.country), ox.NamedNode(iris[0]))
+    cell.add(cell.column.property or mea.country, ox.NamedNode(iris[0]))
 
 
 def _agreement(cell: Cell) -> None:
@@ -287,7 +301,7 @@ def _agreement(cell: Cell) -> None:
             f"{cell.text!r} is not an agreement in the graph: write its name as the graph has "
             "it (Basel Convention, Minamata Convention on Mercury) or its key (basel)"
         )
-    cell.add(cell.column.property or str(MEA.underAgreement), ox.NamedNode(iri))
+    cell.add(cell.column.property or mea.underAgreement, ox.NamedNode(iri))
 
 
 def _gbf_targets(cell: Cell) -> None:
@@ -299,7 +313,7 @@ def _gbf_targets(cell: Cell) -> None:
         if reference.kind != "target":
             raise CellError(f"{item!r} is a GBF {reference.kind}: this column lists targets")
         cell.add(
-            cell.column.property or str(MEA.contributesToTarget),
+            cell.column.property or mea.contributesToTarget,
             ox.NamedNode(target_iri(reference.code)),
         )
         cell.add(SKOS + "note", english(item))
@@ -328,31 +342,31 @@ def _indicator_claims(cell: Cell) -> None:
         claim = cell.entity(
             "claim",
             f"{code.replace('.', '-')}",
-            str(MEA.IndicatorClaim),
+            mea.IndicatorClaim,
             f"Claims indicator {code}",
         )
-        cell.add(cell.column.property or str(MEA.claimsIndicator), claim)
+        cell.add(cell.column.property or mea.claimsIndicator, claim)
         facts: list[tuple[str, ox.NamedNode | ox.Literal]] = [
             (DESCRIPTION, english(item)),
-            (str(MEA.claimedCode), plain(code)),
-            (str(MEA.ordinal), plain(str(index))),
+            (mea.claimedCode, plain(code)),
+            (mea.ordinal, plain(str(index))),
         ]
         if title:
-            facts.append((str(MEA.claimedTitle), english(title)))
+            facts.append((mea.claimedTitle, english(title)))
         if role:
-            facts.append((str(MEA.claimedRole), plain(role)))
+            facts.append((mea.claimedRole, plain(role)))
         head = code.split(".", 1)[0]
         if head.isdigit() and 1 <= int(head) <= 23:
-            facts.append((str(MEA.claimedForTarget), ox.NamedNode(target_iri(head))))
+            facts.append((mea.claimedForTarget, ox.NamedNode(target_iri(head))))
         for predicate, obj in facts:
             cell.add_to(claim, predicate, obj)
 
 
 _FUNDING = {
-    "not yet funded": MEA.NotYetFunded,
-    "partly funded": MEA.PartlyFunded,
-    "partially funded": MEA.PartlyFunded,
-    "fully funded": MEA.FullyFunded,
+    "not yet funded": mea.NotYetFunded,
+    "partly funded": mea.PartlyFunded,
+    "partially funded": mea.PartlyFunded,
+    "fully funded": mea.FullyFunded,
 }
 
 
@@ -366,11 +380,11 @@ def _funding(cell: Cell) -> None:
             "'not yet funded', 'partly funded' or 'fully funded'"
         )
     is_needed = needed.group(1) == "yes" if needed else True
-    cell.add(str(MEA.voluntaryFundingNeeded), typed("true" if is_needed else "false", "boolean"))
+    cell.add(mea.voluntaryFundingNeeded, typed("true" if is_needed else "false", "boolean"))
     if is_needed:
         for status in dict.fromkeys(statuses):
-            cell.add(str(MEA.fundingStatus), ox.NamedNode(str(status)))
-    cell.add(str(MEA.fundingNote), english(cell.text))
+            cell.add(mea.fundingStatus, ox.NamedNode(status))
+    cell.add(mea.fundingNote, english(cell.text))
 
 
 CLEANERS: dict[str, Callable[[Cell], None]] = {
@@ -380,6 +394,7 @@ CLEANERS: dict[str, Callable[[Cell], None]] = {
     "ordinal": _ordinal,
     "timeframe": _timeframe,
     "date": _date,
+    "consent": _consent,
     "amount": _amount,
     "partners": _partners,
     "place": _place,
@@ -443,32 +458,37 @@ def cell_text(column: Column, subject: str, facts: Facts) -> str:
     if column.clean == "lines":
         return "\n".join(facts.texts(subject, prop or ""))
     if column.clean == "timeframe":
-        return facts.first(subject, str(MEA.timeframeText)) or _dates(subject, facts)
+        return facts.first(subject, mea.timeframeText) or _dates(subject, facts)
     if column.clean == "date":
         return facts.first(subject, prop or DCT + "date")
+    if column.clean == "consent":
+        day = facts.first(subject, prop or mea.consentDate)
+        marks = {how: mark for mark, how in CONSENT_MARKS.items()}
+        mark = next((marks[s] for s in facts.texts(subject, mea.standing) if s in marks), "")
+        return f"{day} {mark}".strip()
     if column.clean == "amount":
         return "\n".join(
             _amount_text(a.value, facts)
-            for a in facts.values(subject, prop or str(MEA.indicativeBudget))
+            for a in facts.values(subject, prop or mea.indicativeBudget)
         )
     if column.clean == "partners":
-        text = facts.first(subject, str(MEA.implementationText))
+        text = facts.first(subject, mea.implementationText)
         if text:
             return text
         actors = [
             v.value
-            for p in (prop, str(MEA.implementedBy), str(MEA.lead), str(MEA.partner))
+            for p in (prop, mea.implementedBy, mea.lead, mea.partner)
             if p
             for v in facts.values(subject, p)
         ]
         return "; ".join(facts.label(a) for a in dict.fromkeys(actors))
     if column.clean == "place":
-        return facts.first(subject, str(MEA.location)) or facts.first(subject, str(MEA.eventFormat))
+        return facts.first(subject, mea.location) or facts.first(subject, mea.eventFormat)
     if column.clean in ("country", "agreement"):
         return "; ".join(facts.label(v.value) for v in facts.values(subject, prop or ""))
     if column.clean == "gbf_targets":
         notes = facts.texts(subject, SKOS + "note")
-        targets = [v.value for v in facts.values(subject, prop or str(MEA.contributesToTarget))]
+        targets = [v.value for v in facts.values(subject, prop or mea.contributesToTarget)]
         written = [n for n in notes if re.match(r"(?i)\s*target", n)]
         return (
             "; ".join(written)
@@ -476,17 +496,17 @@ def cell_text(column: Column, subject: str, facts: Facts) -> str:
             else "; ".join(f"Target {t.rsplit('_', 1)[-1]}" for t in targets)
         )
     if column.clean == "indicator_claims":
-        claims = [v.value for v in facts.values(subject, prop or str(MEA.claimsIndicator))]
-        claims.sort(key=lambda c: int(facts.first(c, str(MEA.ordinal)) or 0))
+        claims = [v.value for v in facts.values(subject, prop or mea.claimsIndicator)]
+        claims.sort(key=lambda c: int(facts.first(c, mea.ordinal) or 0))
         return "; ".join(
-            facts.first(c, DESCRIPTION) or f"Indicator {facts.first(c, str(MEA.claimedCode))}"
+            facts.first(c, DESCRIPTION) or f"Indicator {facts.first(c, mea.claimedCode)}"
             for c in claims
         )
     if column.clean == "funding":
-        note = facts.first(subject, str(MEA.fundingNote))
+        note = facts.first(subject, mea.fundingNote)
         if note:
             return note
-        needed = facts.first(subject, str(MEA.voluntaryFundingNeeded))
+        needed = facts.first(subject, mea.voluntaryFundingNeeded)
         return {"true": "Yes", "false": "No"}.get(needed, "")
     return ""
 
@@ -507,7 +527,7 @@ def _linked(column: Column, subject: str, facts: Facts) -> list[str]:
 
 
 def _dates(subject: str, facts: Facts) -> str:
-    start, end = facts.first(subject, str(MEA.startDate)), facts.first(subject, str(MEA.endDate))
+    start, end = facts.first(subject, mea.startDate), facts.first(subject, mea.endDate)
     return f"{start} – {end}" if start and end and start != end else start or end
 
 
@@ -515,10 +535,10 @@ def _amount_text(node: str, facts: Facts) -> str:
     written = facts.first(node, DESCRIPTION)
     if written:
         return written
-    value = Decimal(facts.first(node, str(MEA.amount)) or "0")
+    value = Decimal(facts.first(node, mea.amount) or "0")
     kind = (
         " (in kind)"
-        if facts.values(node, str(MEA.contributionType))[:1] == [ox.NamedNode(str(MEA.InKind))]
+        if facts.values(node, mea.contributionType)[:1] == [ox.NamedNode(mea.InKind)]
         else ""
     )
-    return f"{facts.first(node, str(MEA.currency))} {value:,}{kind}"
+    return f"{facts.first(node, mea.currency)} {value:,}{kind}"

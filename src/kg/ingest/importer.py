@@ -11,6 +11,7 @@ was corrected.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,8 @@ from kg.ingest.mapping import Column, Mapping
 from kg.ingest.names import Names, normalise
 from kg.ingest.records import Layout, Record, read_records
 from kg.ingest.tables import Grid, read_grids
-from kg.rdf.namespaces import CANONICAL_BASE, MEA, PREFIXES, entity_iri
+from kg.ingest.terms import mea
+from kg.rdf.namespaces import CANONICAL_BASE, PREFIXES, entity_iri
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 DCT = PREFIXES["dcterms"]
@@ -170,20 +172,20 @@ class _Source:
         facts: list[tuple[str, ox.NamedNode | ox.Literal]] = [
             (RDF_TYPE, ox.NamedNode(class_)),
             (LABEL, english(label)),
-            (str(MEA.fromDocument), self.doc),
-            (str(MEA.sourceLocator), plain(locator)),
+            (mea.fromDocument, self.doc),
+            (mea.sourceLocator, plain(locator)),
         ]
-        into.extend(ox.Triple(node, ox.NamedNode(p), o) for p, o in facts)
+        into.extend(ox.Triple(node, predicate(p), o) for p, o in facts)
 
     def document(self) -> None:
         info = self.info
-        self.add(self.doc, RDF_TYPE, ox.NamedNode(str(MEA.Document)))
+        self.add(self.doc, RDF_TYPE, ox.NamedNode(mea.Document))
         self.add(self.doc, LABEL, english(info.title))
         self.add(self.doc, DCT + "title", english(info.title))
-        self.add(self.doc, str(MEA.sourceFile), plain(info.file))
-        self.add(self.doc, str(MEA.sourceLocator), plain("Whole document"))
+        self.add(self.doc, mea.sourceFile, plain(info.file))
+        self.add(self.doc, mea.sourceLocator, plain("Whole document"))
         for symbol in info.symbols:
-            self.add(self.doc, str(MEA.unSymbol), plain(symbol))
+            self.add(self.doc, mea.unSymbol, plain(symbol))
         if info.date:
             self.add(self.doc, DCT + "date", typed(info.date, "date"))
 
@@ -231,14 +233,14 @@ class _Table:
         for t in made:
             self.source.facts[t] = None
         if info.agreement:
-            self.source.add(node, str(MEA.underAgreement), ox.NamedNode(info.agreement))
+            self.source.add(node, mea.underAgreement, ox.NamedNode(info.agreement))
         if info.by:
-            self.source.add(node, str(MEA.workplanOf), ox.NamedNode(info.by))
+            self.source.add(node, mea.workplanOf, ox.NamedNode(info.by))
         starts = sorted(d for kind, d in self.dates if kind == "start")
         ends = sorted(d for kind, d in self.dates if kind == "end")
         if starts and ends:
-            self.source.add(node, str(MEA.startDate), typed(starts[0], "date"))
-            self.source.add(node, str(MEA.endDate), typed(ends[-1], "date"))
+            self.source.add(node, mea.startDate, typed(starts[0], "date"))
+            self.source.add(node, mea.endDate, typed(ends[-1], "date"))
 
     def row(self, record: Record) -> tuple[list[ox.Triple], list[RowError]]:
         """The row's triples, or the errors that keep it out."""
@@ -270,8 +272,8 @@ class _Table:
         label = self.row_label(record, key)
         described: list[ox.Triple] = []
         self.source.describe(subject, row.class_, label, record.locator(), described)
-        if not any(c.property == str(MEA.ordinal) for c in self.mapping.columns):
-            described.append(ox.Triple(subject, ox.NamedNode(str(MEA.ordinal)), plain(key)))
+        if not any(c.property == mea.ordinal for c in self.mapping.columns):
+            described.append(ox.Triple(subject, ox.NamedNode(mea.ordinal), plain(key)))
         if self.container is not None and self.mapping.container is not None:
             link = ox.NamedNode(self.mapping.container.link)
             pair = (
@@ -282,9 +284,9 @@ class _Table:
             described.append(ox.Triple(pair[0], link, pair[1]))
         for t in made:
             if t.subject == subject and isinstance(t.object, ox.Literal):
-                if t.predicate.value == str(MEA.startDate):
+                if t.predicate.value == mea.startDate:
                     self.dates.append(("start", t.object.value))
-                elif t.predicate.value == str(MEA.endDate):
+                elif t.predicate.value == mea.endDate:
                     self.dates.append(("end", t.object.value))
         return described + made, []
 
@@ -323,7 +325,7 @@ class _Table:
             self.source.describe(
                 node, group.class_, label, f"{head.layout.where()}, row {head.row}", made
             )
-            made.append(ox.Triple(node, ox.NamedNode(str(MEA.ordinal)), plain(group_key)))
+            made.append(ox.Triple(node, ox.NamedNode(mea.ordinal), plain(group_key)))
             self.groups[group_key] = self.groups.get(group_key, 0) + 1
             key = f"{group_key}-{self.groups[group_key]}"
             subject = self.source.iri(row.kind, f"{self.source.info.key}-{key}")
@@ -379,7 +381,9 @@ class _Table:
                 return label_of(record.cells[column.name])
         template = self.mapping.row.label or f"{self.mapping.row.kind.capitalize()} {{key}}"
         group_key = record.notes[0] if record.notes else ""
-        return template.format(key=key, group_key=group_key, n=record.index)
+        return template.format_map(
+            {**record.cells, "key": key, "group_key": group_key, "n": record.index}
+        )
 
     def items(self, cell: _Cell, column: Column) -> None:
         """Each item of the cell as an entity of its own, linked to the row's."""
@@ -428,11 +432,11 @@ class _Cell:
         self.header = ""
         self.column: Column = table.mapping.columns[0]
 
-    def add(self, predicate: str, obj: ox.NamedNode | ox.Literal) -> None:
-        self.made.append(ox.Triple(self.subject, ox.NamedNode(predicate), obj))
+    def add(self, name: str, obj: ox.NamedNode | ox.Literal) -> None:
+        self.made.append(ox.Triple(self.subject, predicate(name), obj))
 
-    def add_to(self, node: ox.NamedNode, predicate: str, obj: ox.NamedNode | ox.Literal) -> None:
-        self.made.append(ox.Triple(node, ox.NamedNode(predicate), obj))
+    def add_to(self, node: ox.NamedNode, name: str, obj: ox.NamedNode | ox.Literal) -> None:
+        self.made.append(ox.Triple(node, predicate(name), obj))
 
     def entity(
         self, kind: str, key: str, class_: str, label: str, *, shared: bool = False
@@ -445,6 +449,12 @@ class _Cell:
         locator = self.record.locator(self.column.name)
         self.table.source.describe(node, class_, label, locator, self.made)
         return node
+
+
+@functools.cache
+def predicate(iri: str) -> ox.NamedNode:
+    """One node per predicate (a table of 10,000 rows names the same few thousands of times)."""
+    return ox.NamedNode(iri)
 
 
 def _empty(column: Column, mapping: Mapping) -> str:

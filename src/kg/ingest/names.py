@@ -19,7 +19,8 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from kg.ingest.places import country_code
-from kg.rdf.namespaces import CANONICAL_BASE, MEA, entity_iri
+from kg.ingest.terms import mea
+from kg.rdf.namespaces import CANONICAL_BASE, entity_iri
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 #: What names an entity. Not its description: "Host Government" described in one
@@ -30,7 +31,7 @@ _NAMING = {
 }
 #: The kinds of entity a partners, country or agreement cell may name.
 ACTORS = {
-    str(MEA[name])
+    getattr(mea, name)
     for name in [
         "Organisation",
         "Centre",
@@ -43,8 +44,16 @@ ACTORS = {
         "Party",
     ]
 }
-AGREEMENTS = {str(MEA[name]) for name in ("Agreement", "Convention", "Protocol")}
+AGREEMENTS = {getattr(mea, name) for name in ("Agreement", "Convention", "Protocol")}
 #: Phrases that mean the document's parties.
+#: What joins two actors in an implementation cell; what follows "in support of" is the
+#: purpose, not an actor ("Interim Secretariat in support of intergovernmental cooperation").
+_ACTOR_JOINS = re.compile(
+    r"\s*(?:;|,|\band\b|&|\bsupported by\b|\bin consultation with\b|\btogether with\b|"
+    r"\bin cooperation with\b|\bin collaboration with\b|\bwith\b|/)\s*",
+    re.IGNORECASE,
+)
+_PURPOSE = re.compile(r"\s+in support of\b.*$", re.IGNORECASE | re.DOTALL)
 PARTIES_PHRASES = re.compile(
     r"^(?:the\s+)?(?:national\s+governments?|(?:contracting\s+)?parties|governments|"
     r"member\s+states|countries)$",
@@ -97,12 +106,14 @@ class Names:
                 continue
             elif p == _RDF_TYPE:
                 kinds[iri(s.value)].add(o.value)
-            elif p == str(MEA.hasParty):
+            elif p == mea.hasParty:
                 members[iri(s.value)].add(iri(o.value))
-            elif p == str(MEA.partyTo):
+            elif p == mea.partyTo:
                 members[iri(o.value)].add(iri(s.value))
         self.actors = self._index(names, kinds, ACTORS)
         self.agreements = self._index(names, kinds, AGREEMENTS)
+        self._actors_in: dict[str, list[tuple[bool, str]]] = {}
+        self._known: re.Pattern[str] | None = None
         self.short = self._short_names({i: n for i, n in names.items() if i in shared_iris}, kinds)
         #: What "national governments" means: the parties given, else the agreement's.
         self.parties = [party_iri(code) for code in parties] or sorted(
@@ -155,15 +166,58 @@ class Names:
         candidate = entity_iri(CANONICAL_BASE, "agreement", key)
         return candidate if candidate in set(self.agreements.values()) else None
 
-    def known_in(self, text: str) -> list[str]:
-        """The known names inside ``text``, longest first and not overlapping."""
-        lowered = normalise(text)
-        found: list[str] = []
-        for name in sorted({*self.actors, *self.short}, key=len, reverse=True):
-            if len(name) >= 4 and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", lowered):
-                found.append(name)
-                lowered = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", lowered)
+    def actors_in(self, text: str) -> list[tuple[bool, str]]:
+        """Who an implementation cell names, in order: ``(True, iri)`` for an entity the
+        graph has, ``(False, name)`` for one it does not. Remembered per text: a table
+        repeats the same few cells."""
+        if text not in self._actors_in:
+            self._actors_in[text] = self._read_actors(text)
+        return self._actors_in[text]
+
+    def _read_actors(self, text: str) -> list[tuple[bool, str]]:
+        found: list[tuple[bool, str]] = []
+        for segment in _ACTOR_JOINS.split(_PURPOSE.sub("", text)):
+            segment = segment.strip(" .:")
+            if not segment or segment.lower() in ("the", "their", "other"):
+                continue
+            iris = self.actor(segment)
+            if not iris:
+                iris, segment = self._known_parts(segment)
+                found.extend((True, iri) for iri in iris)
+                if segment:
+                    found.append((False, segment))
+                continue
+            found.extend((True, iri) for iri in iris)
         return found
+
+    def _known_parts(self, segment: str) -> tuple[list[str], str]:
+        """The known names inside ``segment`` ("Interim Secretariat Host Government": the
+        interim secretariat), longest first, and what is left of it ("Host Government")."""
+        if self._known is None:
+            names = sorted(
+                (n for n in {*self.actors, *self.short} if len(n) >= 4), key=len, reverse=True
+            )
+            self._known = (
+                re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
+                if names
+                else re.compile(r"(?!x)x")
+            )
+        iris: list[str] = []
+        tokens = segment.split()
+        words, owner = [], []  # the compared words, and the token each comes from
+        for index, token in enumerate(tokens):
+            for word in normalise(token).split():
+                words.append(word)
+                owner.append(index)
+        text = " ".join(words)
+        kept = list(tokens)
+        for match in self._known.finditer(text):
+            iris.extend(self.actor(match.group(0)))
+            first = text[: match.start()].count(" ")
+            for index in owner[first : first + match.group(0).count(" ") + 1]:
+                kept[index] = ""
+        rest = " ".join(w for w in kept if w).strip(" .,;:")
+        return iris, rest
 
 
 def party_iri(code: str) -> str:

@@ -119,12 +119,13 @@ def read_records(grids: Sequence[Grid], mapping: Mapping) -> tuple[list[Record],
 
 def _records(layout: Layout, mapping: Mapping) -> list[Record]:
     header = next(cells for number, cells in layout.grid.rows if number == layout.header_row)
+    repeated = [normalise(c) for c in header if c]
     key_column = mapping.row.key
     group_column = mapping.group.column if mapping.group else None
     heading: Heading | None = None
     records: list[Record] = []
     for number, raw in layout.grid.rows:
-        if number <= layout.header_row or _same(raw, header):
+        if number <= layout.header_row or _same(raw, repeated):
             continue
         cells = {
             name: raw[index].strip() if index < len(raw) else ""
@@ -151,6 +152,7 @@ def _records(layout: Layout, mapping: Mapping) -> list[Record]:
     return records
 
 
-def _same(row: Sequence[str], header: Sequence[str]) -> bool:
-    """The header again (tables repeat it on every page)."""
-    return [normalise(c) for c in row if c] == [normalise(c) for c in header if c]
+def _same(row: Sequence[str], header: list[str]) -> bool:
+    """The header (normalised) again: tables repeat it on every page."""
+    filled = [c for c in row if c]
+    return len(filled) == len(header) and [normalise(c) for c in filled] == header
