@@ -106,7 +106,7 @@ def _agree(shapes: Graph, data: Graph) -> tuple[Finding, ...]:
 def test_every_shape_compiles_into_queries_oxigraph_accepts(
     compiled: kg.shacl.model.CompiledShapes,
 ) -> None:
-    assert len(compiled.queries) == 138
+    assert len(compiled.queries) == 150
     empty = ox.Store()
     for query in compiled.queries:
         list(empty.query(query.sparql))  # raises on a syntax error

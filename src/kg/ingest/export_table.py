@@ -14,8 +14,9 @@ import pyoxigraph as ox
 
 from kg.ingest.cells import Facts, cell_text, header_currency
 from kg.ingest.mapping import Column, Container, Mapping
+from kg.ingest.terms import mea
 from kg.ingest.workbooks import Sheet, write_workbook
-from kg.rdf.namespaces import CANONICAL_BASE, MEA, PREFIXES, entity_iri
+from kg.rdf.namespaces import CANONICAL_BASE, PREFIXES, entity_iri
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 
@@ -48,7 +49,7 @@ def table_sheet(
             members = [v.value for v in facts.values(head, group.link)]
             if not members:
                 continue
-            code = facts.first(head, str(MEA.ordinal))
+            code = facts.first(head, mea.ordinal)
             title = f"{facts.label(head)} ({code})"
             rows.append(tuple(title if c.name == group.column else "" for c in mapping.columns))
             rows.extend(_row(mapping, m, facts) for m in _ordered(facts, members))
@@ -112,7 +113,7 @@ def _header(column: Column, facts: Facts, triples: list[ox.Triple]) -> str:
         currencies = {
             t.object.value
             for t in triples
-            if t.predicate.value == str(MEA.currency) and isinstance(t.object, ox.Literal)
+            if t.predicate.value == mea.currency and isinstance(t.object, ox.Literal)
         }
         if len(currencies) == 1:
             return f"{header} ({currencies.pop()})"
@@ -130,7 +131,7 @@ def _of_class(facts: Facts, classes: set[str], doc: str) -> list[str]:
         s
         for s, predicates in facts.by_subject.items()
         if any(v.value in classes for v in predicates.get(RDF_TYPE, []))
-        and any(v.value == doc for v in predicates.get(str(MEA.fromDocument), []))
+        and any(v.value == doc for v in predicates.get(mea.fromDocument, []))
     ]
 
 
@@ -138,7 +139,7 @@ def _ordered(facts: Facts, subjects: list[str]) -> list[str]:
     """In the document's order: by ordinal ("2" before "10", "S2" before "S10"), then IRI."""
 
     def key(subject: str) -> tuple[str, int, str]:
-        ordinal = facts.first(subject, str(MEA.ordinal))
+        ordinal = facts.first(subject, mea.ordinal)
         match = re.match(r"^(\D*)(\d+)", ordinal)
         return (match.group(1), int(match.group(2)), subject) if match else ("~", 0, subject)
 

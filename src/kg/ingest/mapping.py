@@ -36,7 +36,8 @@ CLEANERS = frozenset(
         "lines",  # one value per line of the cell
         "ordinal",  # "1." -> "1"
         "timeframe",  # "Jan. 2009 – Sept. 2010" -> start and end dates, text kept
-        "date",  # one date: "2009-01-31", "31 January 2009"
+        "date",  # one date: "2009-01-31", "31 January 2009", "31/01/2009"
+        "consent",  # "5 May 1992 a" -> the date of consent to be bound, and how (accession)
         "amount",  # "Host Government: 20,000 (in kind)" -> a monetary amount
         "partners",  # "Interim Secretariat and national governments" -> organisations, parties
         "place",  # "Nukus, Khorezm and Shahrisabz, Uzbekistan" -> location and country

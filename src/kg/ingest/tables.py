@@ -43,6 +43,15 @@ from lxml import etree
 
 #: The suffixes :func:`read_grids` reads (lower case).
 SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".docx"})
+#: The media type of each, for uploads (``POST /sources/{key}/import``).
+MEDIA_TYPES = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.ms-excel.sheet.macroenabled.12": ".xlsm",
+    "application/vnd.ms-excel": ".xls",
+    "application/vnd.oasis.opendocument.spreadsheet": ".ods",
+    "text/csv": ".csv",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+}
 _SPREADSHEETS = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 #: Zip-based formats, checked against decompression bombs before they are opened.
 _ZIPPED = frozenset({".xlsx", ".xlsm", ".ods", ".docx"})

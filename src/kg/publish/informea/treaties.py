@@ -1,5 +1,7 @@
-"""The records of the ``Treaties`` set, and the ``CountryProfiles`` of the parties to them
-(none is sent yet: the graph has no entry-into-force dates, so each is reported)."""
+"""The records of the ``Treaties`` set, and the ``CountryProfiles`` of the parties to them:
+one per party status with an entry-into-force date (a status-of-ratification table brought in
+by ``kg import --mapping party-status``); a party known only by ``mea:partyTo`` is reported,
+as InforMEA requires the date."""
 
 from __future__ import annotations
 
@@ -40,11 +42,28 @@ def treaty_records(ctx: RecordContext) -> None:
         ctx.content.records["Treaties"].append(record)
 
 
+#: How InforMEA names the ways of becoming a party (``entryIntoForceStatus``), from the
+#: status table's words (``mea:standing``).
+_STANDINGS = (
+    "ratification",
+    "accession",
+    "acceptance",
+    "approval",
+    "succession",
+    "signatory",
+    "party",
+)
+
+
 def country_profile_records(ctx: RecordContext) -> None:
-    """Report the ``CountryProfiles`` record of each party to each agreement as left out."""
+    """A ``CountryProfiles`` record per party status with an entry-into-force date; each
+    other party to each agreement reported as left out."""
+    sent = _party_status_records(ctx)
     for country in sorted(ctx.countries.values):
         code = ctx.alpha3(country) or entity_key(country)
         for agreement in ctx.countries.strings(country, MEA + "partyTo"):
+            if (country, agreement) in sent:
+                continue
             treaty = ctx.treaty(agreement)
             problems = []
             if treaty is None:
@@ -59,3 +78,45 @@ def country_profile_records(ctx: RecordContext) -> None:
                 problems,
                 ident=f"{treaty or entity_key(agreement)}-{code}",
             )
+
+
+def _party_status_records(ctx: RecordContext) -> set[tuple[str, str]]:
+    """The records the party statuses give; the (country, agreement) pairs sent."""
+    statuses = describe(
+        ctx.store,
+        MEA + "PartyStatus",
+        [
+            MEA + "country",
+            MEA + "underAgreement",
+            MEA + "entryIntoForce",
+            MEA + "consentDate",
+            MEA + "standing",
+        ],
+    )
+    sent: set[tuple[str, str]] = set()
+    for iri in sorted(statuses.values):
+        countries = statuses.strings(iri, MEA + "country")
+        agreements = statuses.strings(iri, MEA + "underAgreement")
+        dates = statuses.strings(iri, MEA + "entryIntoForce")
+        if not (countries and agreements and dates):
+            continue  # a signatory only: no entry into force to send
+        country, agreement = countries[0], agreements[0]
+        treaty, code = ctx.treaty(agreement), ctx.alpha3(country)
+        if treaty is None or code is None:
+            problems = [ctx.no_treaty_id(agreement)] if treaty is None else []
+            problems += [] if code is not None else [f"{country} has no ISO alpha-3 code"]
+            ctx.exclude(
+                "CountryProfiles", iri, problems, ident=f"{treaty or entity_key(agreement)}-{code}"
+            )
+            continue
+        record: Record = {"country": code, "treaty": treaty, "entryIntoForce": dates[0]}
+        standings = [s.lower() for s in statuses.strings(iri, MEA + "standing")]
+        how = next((s for s in _STANDINGS if s in standings), None)
+        if how:
+            record["entryIntoForceStatus"] = how
+        consent = statuses.strings(iri, MEA + "consentDate")
+        if consent:
+            record["statusDate"] = consent[0]
+        ctx.content.records["CountryProfiles"].append(record)
+        sent.add((country, agreement))
+    return sent
