@@ -21,6 +21,7 @@ from api.routers import (
     graph,
     gsp,
     health,
+    imports,
     informea,
     sources,
     sparql,
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         export.router,
         validate.router,
         sources.router,
+        imports.router,
         health.router,
     ):
         app.include_router(router)

@@ -89,6 +89,11 @@ class ErrorBody(BaseModel):
         description="A publish refused (422): what it would have changed in the source's "
         "graph (entities and facts added, removed, changed)",
     )
+    import_report: dict[str, Any] | None = Field(
+        default=None,
+        description="An import refused (422 rows_not_read): the rows read and imported, and "
+        "each cell that could not be read with its file, table, row, column and message",
+    )
     iri: str | None = Field(default=None, description="Entity pages: the IRI asked for")
     request_id: str | None = Field(
         default=None,
