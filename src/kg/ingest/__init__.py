@@ -1,16 +1,21 @@
-"""Bringing documents' tables in (issue: import from spreadsheets and Word): what a table
-cell says, turned into what the graph holds. So far the cleaning functions, each tested with
-the seed documents' own cases:
+"""Bringing documents' tables in without writing RDF (``kg import``, ``kg export-table``,
+``POST /sources/{key}/import``; ``docs/import.md``), in the order the data flows:
 
-- :mod:`kg.ingest.timeframes` — "Jan. 2009 – Sept. 2010" to start and end dates;
-- :mod:`kg.ingest.amounts` — "Host Government: 20,000 (in kind)" to an amount, its
-  currency and whether it is cash or in kind;
-- :mod:`kg.ingest.places` — "Kyrgyz Republic", "Nukus, …, Uzbekistan" to ISO alpha-3 codes
-  (pycountry);
-- :mod:`kg.ingest.gbf` — "Target 3 (30×30)", "Indicator 20.1" to KMGBF targets and goals,
-  and indicator claims.
+- :mod:`kg.ingest.tables` — every table of a .xlsx/.ods/.xls (calamine), .docx or .csv file
+  as rows of text, with the row numbers a person sees;
+- :mod:`kg.ingest.mapping` — the YAML mappings (``mappings/*.yaml``): which column says what;
+- :mod:`kg.ingest.records` — the header row found, repeated headers skipped, spilled lines
+  joined, heading rows noted;
+- :mod:`kg.ingest.cells` — what each kind of cell becomes (and back, for export), on the
+  cleaning functions: :mod:`~kg.ingest.timeframes`, :mod:`~kg.ingest.amounts`,
+  :mod:`~kg.ingest.places`, :mod:`~kg.ingest.gbf`; :mod:`kg.ingest.names` finds the graph's
+  organisations and countries a cell names;
+- :mod:`kg.ingest.importer` — rows to a source, malformed rows reported by row and column;
+- :mod:`kg.ingest.export_table` and :mod:`kg.ingest.workbooks` — a source back as a workbook,
+  and the templates;
+- :mod:`kg.ingest.context` — the graph's names and the validator an import uses.
 
-May import the stages beneath it (it will write sources through :mod:`kg.build.publish`):
+May import the stages beneath it (it publishes through :mod:`kg.build.publish`):
 :mod:`kg.query`, :mod:`kg.build`, :mod:`kg.shacl`, :mod:`kg.reason`, :mod:`kg.stores`,
 :mod:`kg.settings`, :mod:`kg.sparql`, :mod:`kg.rdf`.
 """
