@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         validate.router,
         sources.router,
         imports.router,
+        imports.templates_router,
         health.router,
     ):
         app.include_router(router)

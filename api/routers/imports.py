@@ -1,4 +1,6 @@
-"""``POST /sources/{key}/import``: a workbook, CSV file or Word document uploaded with the
+"""``GET /templates/{mapping}.xlsx``: a mapping's template workbook.
+
+``POST /sources/{key}/import``: a workbook, CSV file or Word document uploaded with the
 names of its mappings, imported as ``kg import`` does (:mod:`kg.ingest`), then published
 through the same path as ``PUT /sources/{key}``: report, diff, and a new version (or with
 ``?dry_run=true`` only the report and the diff).
@@ -15,21 +17,43 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from api.bodies import body_media_type, read_body
 from api.deps import Service, WriteAccess
 from api.errors import PROTOCOL, ApiError, error_responses
 from api.routers.sources import PUBLISH_RESPONSES, _key, published_json
 from kg.ingest.context import graph_names
+from kg.ingest.export_table import template_sheet
 from kg.ingest.importer import DocumentInfo, Imported, import_file
 from kg.ingest.mapping import MappingError, load_mapping, shipped_mappings
 from kg.ingest.records import NoTable
 from kg.ingest.tables import MEDIA_TYPES, TableReadError
+from kg.ingest.workbooks import write_workbook
 from kg.rdf.namespaces import CANONICAL_BASE, entity_iri
 from kg.settings import Settings
 
 router = APIRouter(prefix="/sources", tags=["publishing"])
+templates_router = APIRouter(prefix="/templates", tags=["publishing"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@templates_router.get(
+    "/{name}.xlsx",
+    summary="A mapping's template workbook: its headers, an example row, a note on each column",
+    responses={200: {"content": {XLSX: {}}}, **error_responses(PROTOCOL, {404: "No such mapping"})},
+)
+def template(name: str) -> Response:
+    mapping = next((m for m in shipped_mappings() if m.name == name), None)
+    if mapping is None:
+        names = ", ".join(m.name for m in shipped_mappings())
+        raise ApiError(404, "not_found", f"No mapping {name!r}: use one of {names}")
+    with tempfile.TemporaryDirectory(prefix="kg-template-") as folder:
+        path = Path(folder) / f"{name}.xlsx"
+        write_workbook(path, [template_sheet(mapping)])
+        body = path.read_bytes()
+    disposition = f'attachment; filename="{name}-template.xlsx"'
+    return Response(body, media_type=XLSX, headers={"Content-Disposition": disposition})
 
 
 @router.post(

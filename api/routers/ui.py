@@ -29,6 +29,8 @@ from pydantic import BaseModel, Field
 
 from api.deps import AppSettings
 from api.templates.environment import render
+from kg.ingest.mapping import shipped_mappings
+from kg.ingest.tables import MEDIA_TYPES
 from kg.query.catalogue import read_catalogue
 from kg.rdf.formats import UPLOAD_SYNTAXES
 from kg.rdf.namespaces import PREFIXES, SHAPES_NAMESPACE
@@ -100,7 +102,9 @@ def viz() -> FileResponse:
     "/publish",
     summary="The publish page: check a source document, see what it changes, publish it",
     description="For people who do not write requests: paste the write token, pick the "
-    "source and the file, press Check (a dry run of `PUT /sources/{key}`) and then Publish.",
+    "source and the file (RDF, or a workbook, CSV file or Word document with its table's "
+    "layout), press Check (a dry run of `PUT /sources/{key}` or `POST /sources/{key}/import`) "
+    "and then Publish.",
     response_class=HTMLResponse,
     responses={200: {"description": "The publish page.", "content": {"text/html": {}}}},
 )
@@ -111,6 +115,11 @@ def publish(settings: AppSettings) -> HTMLResponse:
         # before it is uploaded (the server would answer 415).
         "uploadTypes": [syntax.media_type for syntax in UPLOAD_SYNTAXES],
         "maxUploadBytes": settings.max_upload_bytes,
+        # Tables (workbooks, CSV, Word) go to POST /sources/{key}/import with a mapping.
+        "tableTypes": {suffix.lstrip("."): media for media, suffix in MEDIA_TYPES.items()},
+        "mappings": [
+            {"name": m.name, "title": m.title, "summary": m.summary} for m in shipped_mappings()
+        ],
         # For showing IRIs short, as the validation report does (longest namespace wins).
         "prefixes": {"id": settings.base_iri + "/id/", "shape": SHAPES_NAMESPACE, **PREFIXES},
     }

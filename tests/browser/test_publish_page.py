@@ -183,3 +183,89 @@ def test_a_wrong_token_is_explained_and_publishes_nothing(
 
     assert blocked_requests == []
     assert page_errors == []
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _table(path: Path, rows: tuple[tuple[str, ...], ...] | None = None) -> bytes:
+    """The Tehran programme of work as a workbook, generated from the seed (or ``rows`` under
+    its header)."""
+    from kg.ingest.workbooks import Sheet, write_workbook
+    from tests.seed_tables import tehran_programme_of_work, write_xlsx
+
+    table = tehran_programme_of_work()
+    if rows is None:
+        return write_xlsx(table, path).read_bytes()
+    write_workbook(path, [Sheet(name="Programme", header=table.header, rows=rows)])
+    return path.read_bytes()
+
+
+def test_a_table_is_checked_row_by_row_then_published(
+    writable_server: tuple[str, str],
+    browser_page: Any,
+    blocked_requests: list[str],
+    page_errors: list[str],
+    artifacts_dir: Path,
+    tmp_path: Path,
+) -> None:
+    """A secretariat officer's workbook: the table's fields appear for a table, a cell that
+    cannot be read is named with its row and column, and the corrected table is published."""
+    base, token = writable_server
+    page = browser_page
+    _open(page, base, token)
+    assert page.locator("#table-fields").is_hidden()  # only for tables
+
+    bad = _table(
+        tmp_path / "bad.xlsx",
+        (("1.", "2010", "Liaison officers", "", "Interim Secretariat", "to be confirmed"),),
+    )
+    page.set_input_files(
+        "#document", files=[{"name": "programme.xlsx", "mimeType": XLSX, "buffer": bad}]
+    )
+    assert page.locator("#table-fields").is_visible()
+    offered = page.eval_on_selector_all("#mapping option", "os => os.map(o => o.value)")
+    assert "programme-of-work" in offered and "party-status" in offered
+    page.select_option("#mapping", "programme-of-work")
+    template = page.get_attribute("#template-link", "href")
+    assert template == "/templates/programme-of-work.xlsx"
+    download = httpx.get(f"{base}{template}", timeout=10)
+    assert download.status_code == 200 and download.content.startswith(b"PK")
+    page.fill("#agreement", "tehran")
+    page.fill("#parties", "AZE,IRN,KAZ,RUS,TKM")
+    page.click("#check")
+    page.wait_for_selector("#result[aria-busy='false'] .status:not(.working)", timeout=TIMEOUT_MS)
+    assert "Nothing was published" in page.locator("#result .status").inner_text()
+    error = page.locator("#result .row-errors li").inner_text()
+    assert error.startswith(
+        "programme.xlsx, sheet 'Programme', row 2, column Budget (USD) (indicative): "
+        "'to be confirmed' is not an amount"
+    )
+    assert page.locator("#publish").is_disabled()
+
+    good = _table(tmp_path / "good.xlsx")
+    page.set_input_files(
+        "#document", files=[{"name": "programme.xlsx", "mimeType": XLSX, "buffer": good}]
+    )
+    page.click("#check")
+    page.wait_for_selector("#result[aria-busy='false'] .status:not(.working)", timeout=TIMEOUT_MS)
+    assert "can be published" in page.locator("#result .status").inner_text()
+    assert "14 rows of the table read, 14 imported." in page.locator("#result").inner_text()
+    version = httpx.get(f"{base}/sources", timeout=10).json()["version"] + 1
+    page.click("#publish")
+    page.locator("#result .status.ok", has_text=f"Published version {version}").wait_for(
+        timeout=PUBLISH_TIMEOUT_MS
+    )
+    located = httpx.get(
+        f"{base}/sparql",
+        params={
+            "query": "ASK { ?a <https://w3id.org/mea-kg/ontology#sourceLocator> "
+            "\"programme.xlsx, sheet 'Tehran programme of work', row 2\" }"
+        },
+        headers={"accept": "application/sparql-results+json"},
+        timeout=10,
+    ).json()
+    assert located["boolean"]
+    page.screenshot(path=str(artifacts_dir / "publish-table.png"), full_page=True)
+    assert blocked_requests == []
+    assert page_errors == []

@@ -49,7 +49,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes() -> None:
 
 def test_generated_10k_conforms_to_the_shapes(tmp_path: Path) -> None:
     _path, store = _generated(tmp_path, 10_000)
-    assert len(store) == 15_950
+    assert len(store) == 15_969
     report = validate_store(store, workers=1)
     assert report.violations() == ()
     claims = _claims_by_status(store)

@@ -5,6 +5,7 @@ written nowhere, templates that import, and the diff against the source served n
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from kg.cli import main
 from kg.ingest.mapping import shipped_mappings
 from kg.ingest.tables import read_grids
 from kg.ingest.workbooks import Sheet, write_workbook
+from kg.settings import Settings, get_settings
+from tests.support import project_copy
 
 HEADER = (
     "No.",
@@ -176,14 +179,23 @@ def test_list_names_every_shipped_mapping(capsys: pytest.CaptureFixture[str]) ->
     assert [line.split()[0] for line in lines] == [m.name for m in shipped_mappings()]
 
 
+@pytest.fixture
+def private_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """A project of this test's own: it replaces a source file, which the session's project
+    copy must keep (other tests compare the build with it)."""
+    root = project_copy(tmp_path / "project")
+    monkeypatch.setenv("KG_PROJECT_DIR", str(root))
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
 def test_export_then_diff_shows_only_the_corrected_cell(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], private_project: Settings
 ) -> None:
     """The edit round trip: a source made by an import is exported, one budget corrected in
     the workbook, and ``kg import --diff`` shows that change and nothing else."""
     from openpyxl import load_workbook
-
-    from kg.settings import Settings
 
     key = "tehran-pow-2009-2010"
     options = [
@@ -199,7 +211,8 @@ def test_export_then_diff_shows_only_the_corrected_cell(
     ]
     exported = tmp_path / "tehran.xlsx"
     assert main(["export-table", key, "--mapping", "programme-of-work", str(exported)]) == 0
-    served = Settings().sources_dir / f"{key}.ttl"
+    served = private_project.sources_dir / f"{key}.ttl"
+    assert str(served).startswith(str(tmp_path))
     assert main(["import", str(exported), *options, "--out", str(served)]) == 0
     assert main(["export-table", key, "--mapping", "programme-of-work", str(exported)]) == 0
     book = load_workbook(exported)

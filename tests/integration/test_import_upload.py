@@ -5,6 +5,7 @@ wrong media type is a 4xx, the graph served exactly as it was."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -133,3 +134,18 @@ def test_an_upload_needs_a_token(server: tuple[str, str]) -> None:
         f"{base}/sources/{KEY}/import", params=PARAMS, content=b"x", headers={"content-type": XLSX}
     )
     assert r.status_code == 401
+
+
+def test_templates_are_served_for_every_shipped_mapping(server: tuple[str, str]) -> None:
+    from openpyxl import load_workbook
+
+    from kg.ingest.mapping import shipped_mappings
+
+    base, _ = server
+    for mapping in shipped_mappings():
+        r = httpx.get(f"{base}/templates/{mapping.name}.xlsx", timeout=10)
+        assert r.status_code == 200 and r.headers["content-type"] == XLSX
+        header = [c.value for c in next(load_workbook(io.BytesIO(r.content)).worksheets[0].rows)]
+        assert header == [c.headers[0] for c in mapping.columns]
+    missing = httpx.get(f"{base}/templates/nope.xlsx", headers={"accept": "application/json"})
+    assert missing.status_code == 404 and "programme-of-work" in missing.json()["message"]

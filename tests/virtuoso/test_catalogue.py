@@ -114,7 +114,7 @@ def test_bulk_loader_keeps_every_graph_and_triple(virtuoso: Virtuoso, loaded: Lo
     )
     counts = {g: int(n) for g, n in rows[1:]}
     assert counts == loaded.manifest.graphs
-    assert sum(counts.values()) == loaded.manifest.triples == 10089
+    assert sum(counts.values()) == loaded.manifest.triples == 10108
     assert len(counts) == 13
 
 

@@ -94,7 +94,7 @@ def test_select_over_the_union_graph(store: SparqlStore) -> None:
     rows = list(
         store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
     )
-    assert int(rows[0]["n"].value) == 10089
+    assert int(rows[0]["n"].value) == 10108
 
 
 def test_quads_for_pattern_keeps_graph_names(store: SparqlStore) -> None:

@@ -6,6 +6,8 @@
  *   GET /sources                          the keys offered in the source field
  *   PUT /sources/{key}?dry_run=true       Check: the findings and the diff, nothing published
  *   PUT /sources/{key}?dry_run=false      Publish: the bytes that passed the check
+ *   POST /sources/{key}/import?mapping=…  the same for a table (workbook, CSV, Word) read
+ *                                         through the layout (mapping) chosen
  *   GET /sources/{key}/history            who changed the source, when, and how
  *
  * Two rules hold throughout:
@@ -36,8 +38,10 @@ const EXTENSION_TYPES = {
   n3: "text/n3",
 };
 const FILE_TYPES_TEXT =
-  "Turtle (.ttl), N-Triples (.nt), RDF/XML (.rdf, .xml, .owl), JSON-LD (.jsonld, .json) " +
-  "or N3 (.n3)";
+  "a workbook (.xlsx, .ods, .xls), a .csv file, a Word document (.docx), or Turtle (.ttl), " +
+  "N-Triples (.nt), RDF/XML (.rdf, .xml, .owl), JSON-LD (.jsonld, .json) or N3 (.n3)";
+/** A table's extension -> its media type: such a file is imported through a mapping. */
+const TABLE_TYPES = config.tableTypes;
 /** The status of a check whose file could not be read (no request was made). */
 const UNREADABLE = -1;
 /** Findings are listed most severe first; each severity has its style (entity.css). */
@@ -58,6 +62,11 @@ const keyField = document.getElementById("source-key");
 const keyList = document.getElementById("source-keys");
 const servedNote = document.getElementById("served");
 const fileField = document.getElementById("document");
+const tableFields = document.getElementById("table-fields");
+const mappingField = document.getElementById("mapping");
+const agreementField = document.getElementById("agreement");
+const partiesField = document.getElementById("parties");
+const templateLink = document.getElementById("template-link");
 const checkButton = document.getElementById("check");
 const publishButton = document.getElementById("publish");
 const result = document.getElementById("result");
@@ -230,6 +239,11 @@ function showPassed(answer) {
       ` Nothing must be fixed. Publishing would ${change}; press Publish to do it.`,
     ]),
   ];
+  if (answer.import) {
+    const { rows_read: read, rows_imported: imported } = answer.import;
+    const text = `${plural(read, "row", "rows")} of the table read, ${imported} imported.`;
+    parts.push(element("p", { text }));
+  }
   if (answer.findings.length) {
     const heading = plural(answer.findings.length, "piece of advice", "pieces of advice");
     parts.push(findingsView(`${heading} (warnings and notes do not stop publishing)`, answer.findings));
@@ -262,6 +276,11 @@ function showPublished(answer) {
       ` of ${answer.key}, by ${answer.published_by}. The server serves it now.`,
     ]),
   ];
+  if (answer.import) {
+    const { rows_read: read, rows_imported: imported } = answer.import;
+    const text = `${plural(read, "row", "rows")} of the table read, ${imported} imported.`;
+    parts.push(element("p", { text }));
+  }
   if (answer.findings.length) {
     const heading = plural(answer.findings.length, "piece of advice", "pieces of advice");
     parts.push(findingsView(heading, answer.findings));
@@ -282,6 +301,10 @@ function explainError(status, body) {
     case 400:
       if (kind === "bad_key") return ["This key cannot name a source.", said];
       if (kind === "refused_upload") return ["The file was refused, so nothing was checked.", said];
+      if (kind === "unreadable_table") {
+        return ["The table could not be read, so nothing was checked.", said];
+      }
+      if (kind === "bad_mapping") return ["This table layout is not known here.", said];
       return ["The file is not valid RDF, so nothing was checked. Fix it and try again.", said];
     case 401:
       return [
@@ -353,11 +376,21 @@ function sourceUrl(key) {
   return `${config.sources}/${encodeURIComponent(key)}`;
 }
 
-/** PUT the document as the source ``upload.key``; only a dry run when ``dryRun``. */
+/** Send the document as the source ``upload.key`` (a table through its mapping); only a dry
+ * run when ``dryRun``. */
 function putSource(upload, dryRun) {
-  return requestJson("PUT", `${sourceUrl(upload.key)}?dry_run=${dryRun}`, {
+  const headers = { "Content-Type": upload.mediaType, Authorization: `Bearer ${upload.token}` };
+  if (!upload.table) {
+    return requestJson("PUT", `${sourceUrl(upload.key)}?dry_run=${dryRun}`, {
+      body: upload.bytes,
+      headers,
+    });
+  }
+  const params = new URLSearchParams({ dry_run: String(dryRun), ...upload.table });
+  for (const [name, value] of [...params]) if (!value) params.delete(name);
+  return requestJson("POST", `${sourceUrl(upload.key)}/import?${params}`, {
     body: upload.bytes,
-    headers: { "Content-Type": upload.mediaType, Authorization: `Bearer ${upload.token}` },
+    headers,
   });
 }
 
@@ -414,7 +447,23 @@ function readForm() {
   }
   const file = fileField.files[0];
   if (!file) return formProblem(fileField, "Choose the document's file.");
-  const extension = file.name.includes(".") ? file.name.split(".").pop().toLowerCase() : "";
+  const extension = fileExtension(file);
+  if (TABLE_TYPES[extension]) {
+    if (file.size > config.maxUploadBytes) {
+      return formProblem(
+        fileField,
+        `The file is too large (${megabytes(file.size)}): this server takes files up to ` +
+          `${megabytes(config.maxUploadBytes)}. Split the table.`,
+      );
+    }
+    const table = {
+      mapping: mappingField.value,
+      agreement: agreementField.value.trim(),
+      parties: partiesField.value.trim(),
+      filename: file.name,
+    };
+    return { token, key, file, mediaType: TABLE_TYPES[extension], table };
+  }
   const mediaType = EXTENSION_TYPES[extension];
   // Refused here rather than sent: the server would answer 415 after the whole upload.
   if (!mediaType || !config.uploadTypes.includes(mediaType)) {
@@ -429,6 +478,35 @@ function readForm() {
     );
   }
   return { token, key, file, mediaType };
+}
+
+function fileExtension(file) {
+  return file && file.name.includes(".") ? file.name.split(".").pop().toLowerCase() : "";
+}
+
+/** The table's fields are shown while a table is chosen. */
+function showTableFields() {
+  tableFields.hidden = !TABLE_TYPES[fileExtension(fileField.files[0])];
+}
+
+/** The cells of a table that could not be read (422 rows_not_read): where, and what to do. */
+function showRowErrors(answer) {
+  const report = answer.import_report || { errors: [] };
+  const items = report.errors.map((error) =>
+    element("li", {}, [
+      element("span", { className: "where", text: `${error.locator}: ` }),
+      error.message,
+    ]),
+  );
+  showResult(
+    statusLine("problem", [
+      element("strong", { text: "Nothing was published." }),
+      ` ${plural(report.errors.length, "cell", "cells")} of the table could not be read ` +
+        `(${report.rows_imported} of ${report.rows_read} rows were). Correct them in your file ` +
+        "and check again.",
+    ]),
+    element("ul", { className: "row-errors" }, items),
+  );
 }
 
 /** Check: a dry run of the file as the source; a pass makes Publish possible. */
@@ -450,8 +528,16 @@ async function check(event) {
     return putSource(upload, true);
   });
   if (answer.ok && answer.body) {
-    passed = { key: upload.key, choice, bytes: upload.bytes, mediaType: upload.mediaType };
+    passed = {
+      key: upload.key,
+      choice,
+      bytes: upload.bytes,
+      mediaType: upload.mediaType,
+      table: upload.table,
+    };
     showPassed(answer.body);
+  } else if (answer.status === 422 && answer.body && answer.body.error === "rows_not_read") {
+    showRowErrors(answer.body);
   } else if (answer.status === 422 && answer.body && answer.body.findings) {
     showRejected(answer.body);
   } else {
@@ -476,6 +562,8 @@ async function publish() {
   if (answer.ok && answer.body) {
     showPublished(answer.body);
     await Promise.all([loadSources(), loadHistory(upload.key)]);
+  } else if (answer.status === 422 && answer.body && answer.body.error === "rows_not_read") {
+    showRowErrors(answer.body);
   } else if (answer.status === 422 && answer.body && answer.body.findings) {
     showRejected(answer.body);
   } else {
@@ -578,8 +666,21 @@ tokenField.addEventListener("input", keepToken);
 fileField.addEventListener("change", () => {
   fileChoice += 1;
   passed = null;
+  showTableFields();
   updateButtons();
 });
+function showTemplateLink() {
+  templateLink.href = `/templates/${encodeURIComponent(mappingField.value)}.xlsx`;
+}
+mappingField.addEventListener("change", showTemplateLink);
+for (const field of [mappingField, agreementField, partiesField]) {
+  // Another layout or agreement reads the table differently: check it again.
+  field.addEventListener("change", () => {
+    fileChoice += 1;
+    passed = null;
+    updateButtons();
+  });
+}
 keyField.addEventListener("input", () => {
   updateButtons();
   // A served key picked from the list: its history at once; a key typed shows it on change.
@@ -587,7 +688,14 @@ keyField.addEventListener("input", () => {
 });
 keyField.addEventListener("change", () => loadHistory(currentKey()));
 
+for (const mapping of config.mappings) {
+  const option = element("option", { text: `${mapping.title} — ${mapping.summary}` });
+  option.value = mapping.name;
+  mappingField.append(option);
+}
 restoreToken();
+showTemplateLink();
+showTableFields();
 updateButtons();
 loadSources().finally(() => {
   if (currentKey()) loadHistory(currentKey());
