@@ -230,3 +230,30 @@ def test_export_then_diff_shows_only_the_corrected_cell(
     assert f"{key}: against the source served now: 0 entities added, 0 removed, 1 changed" in shown
     assert f'+ {amount} <https://w3id.org/mea-kg/ontology#amount> "190000"' in shown
     assert f'- {amount} <https://w3id.org/mea-kg/ontology#amount> "180000"' in shown
+
+
+def test_publish_with_bad_rows_publishes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], private_project: Settings
+) -> None:
+    """Publishing the rows that were read would drop the others' entities from the version
+    served: refused unless asked for."""
+    path = workbook(
+        tmp_path / "plan.xlsx",
+        [("1.", "2010", "Liaison officers", "", "", "lots"), ("2.", "2010", "Report", "", "", "")],
+    )
+    sources = sorted(p.name for p in private_project.sources_dir.iterdir())
+    status = main(
+        [
+            "import",
+            str(path),
+            "--mapping",
+            "programme-of-work",
+            "--key",
+            "new-plan",
+            "--publish",
+            "--quiet",
+        ]
+    )
+    assert status == 1
+    assert "nothing was published: 1 cell(s) could not be read" in capsys.readouterr().err
+    assert sorted(p.name for p in private_project.sources_dir.iterdir()) == sources

@@ -60,6 +60,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--diff", action="store_true", help="show what would change against the source served now"
     )
     p.add_argument("--publish", action="store_true", help="publish the source as a new version")
+    p.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="publish even if rows could not be read (they are left out of the version served)",
+    )
     p.add_argument("--as", dest="who", help="who publishes (default: the system user)")
     p.add_argument("--list", action="store_true", help="name the shipped mappings, one line each")
     p.add_argument(
@@ -173,6 +178,12 @@ def _import(args: argparse.Namespace, settings: Settings, mappings: list[Mapping
     if not report.conforms:
         print(report.to_text(), file=sys.stderr)
         err("the source does not conform: nothing was written")
+    elif args.publish and done.errors and not args.skip_bad_rows:
+        # Publishing the rest would drop those rows' entities from the version served.
+        err(
+            f"nothing was published: {len(done.errors)} cell(s) could not be read; correct "
+            "them, or add --skip-bad-rows to publish the rows that were read"
+        )
     elif args.publish:
         status = _publish(args, settings, key, done.turtle()) or status
     else:
