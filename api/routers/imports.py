@@ -5,6 +5,7 @@ names of its mappings, imported as ``kg import`` does (:mod:`kg.ingest`), then p
 through the same path as ``PUT /sources/{key}``: report, diff, and a new version (or with
 ``?dry_run=true`` only the report and the diff).
 
+The file is read in a child process bounded as a publish is (:mod:`kg.serve.importing`).
 Rows that cannot be read are answered with a 422 naming each row and column, and nothing
 is published, unless ``?skip_bad_rows=true`` asks to publish the rows that were read.
 """
@@ -23,15 +24,13 @@ from api.bodies import body_media_type, read_body
 from api.deps import Service, WriteAccess
 from api.errors import PROTOCOL, ApiError, error_responses
 from api.routers.sources import PUBLISH_RESPONSES, _key, published_json
-from kg.ingest.context import graph_names
 from kg.ingest.export_table import template_sheet
-from kg.ingest.importer import DocumentInfo, Imported, import_file
+from kg.ingest.importer import DocumentInfo
 from kg.ingest.mapping import MappingError, load_mapping, shipped_mappings
-from kg.ingest.records import NoTable
-from kg.ingest.tables import MEDIA_TYPES, TableReadError
+from kg.ingest.tables import MEDIA_TYPES
 from kg.ingest.workbooks import write_workbook
 from kg.rdf.namespaces import CANONICAL_BASE, entity_iri
-from kg.settings import Settings
+from kg.serve.importing import TableUnreadable, import_bounded
 
 router = APIRouter(prefix="/sources", tags=["publishing"])
 templates_router = APIRouter(prefix="/templates", tags=["publishing"])
@@ -120,10 +119,12 @@ async def import_source(
         agreement=entity_iri(CANONICAL_BASE, "agreement", agreement) if agreement else None,
     )
     codes = [c.strip().upper() for c in parties.split(",") if c.strip()]
-    done = await run_in_threadpool(
-        _import, service.settings, body, suffix, mappings, document, codes
-    )
-    report = done.report()
+    try:
+        done = await run_in_threadpool(
+            import_bounded, service.settings, body, [m.name for m in mappings], document, codes
+        )
+    except TableUnreadable as err:
+        raise ApiError(400, "unreadable_table", str(err)) from err
     if done.errors and not skip_bad_rows:
         shown = "; ".join(e.line() for e in done.errors[:3])
         raise ApiError(
@@ -131,33 +132,9 @@ async def import_source(
             "rows_not_read",
             f"{len(done.errors)} cell(s) could not be read, so nothing was published: {shown}. "
             "Correct them and upload again, or add skip_bad_rows=true to publish the other rows.",
-            import_report=report,
+            import_report=done.report,
         )
-    published = await run_in_threadpool(
-        service.publish, key, done.turtle(), who=who, dry_run=dry_run
-    )
-    answer: dict[str, Any] = {**published_json(published), "import": report}
+    published = await run_in_threadpool(service.publish, key, done.turtle, who=who, dry_run=dry_run)
+    answer: dict[str, Any] = {**published_json(published), "import": done.report}
     status = 201 if published.action == "added" and not dry_run else 200
     return JSONResponse(answer, status_code=status)
-
-
-def _import(
-    settings: Settings,
-    body: bytes,
-    suffix: str,
-    mappings: list[Any],
-    document: DocumentInfo,
-    parties: list[str],
-) -> Imported:
-    """The upload, imported from a private temporary file (the readers take paths)."""
-    with tempfile.TemporaryDirectory(prefix="kg-import-") as folder:
-        path = Path(folder) / document.file
-        path.write_bytes(body)
-        names = graph_names(
-            settings, replacing=document.key, parties=parties, agreement=document.agreement
-        )
-        try:
-            done = import_file(path, mappings, document, names)
-        except (TableReadError, NoTable) as err:
-            raise ApiError(400, "unreadable_table", str(err).replace(folder + "/", "")) from err
-    return done

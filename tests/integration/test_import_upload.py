@@ -149,3 +149,24 @@ def test_templates_are_served_for_every_shipped_mapping(server: tuple[str, str])
         assert header == [c.headers[0] for c in mapping.columns]
     missing = httpx.get(f"{base}/templates/nope.xlsx", headers={"accept": "application/json"})
     assert missing.status_code == 404 and "programme-of-work" in missing.json()["message"]
+
+
+def test_reading_an_upload_is_bounded_in_memory_and_time(tmp_path: Path) -> None:
+    """The upload is read in a child bounded as a publish is: past the memory or the time
+    allowed it is a PublishFailed (422 not_published), and the server process never parses
+    the file itself."""
+    from kg.ingest.importer import DocumentInfo
+    from kg.serve.importing import import_bounded
+    from kg.serve.publishing import PublishFailed
+    from kg.settings import Settings
+
+    body = write_xlsx(tehran_programme_of_work(), tmp_path / "pow.xlsx").read_bytes()
+    document = DocumentInfo(key=KEY, title="t", file="pow.xlsx")
+    done = import_bounded(Settings(), body, ["programme-of-work"], document, [])
+    assert done.report["rows_imported"] == 14 and done.turtle.startswith(b"# Source")
+    with pytest.raises(PublishFailed, match="more memory than KG_PUBLISH_MEMORY_BYTES"):
+        import_bounded(
+            Settings(publish_memory_bytes=100 << 20), body, ["programme-of-work"], document, []
+        )
+    with pytest.raises(PublishFailed, match="longer than KG_PUBLISH_TIMEOUT"):
+        import_bounded(Settings(publish_timeout=0.05), body, ["programme-of-work"], document, [])

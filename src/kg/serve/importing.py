@@ -1,0 +1,118 @@
+"""Reading an uploaded table (``POST /sources/{key}/import``) in a child process bounded as a
+publish is (``KG_PUBLISH_TIMEOUT``, ``KG_PUBLISH_MEMORY_BYTES``, no network): a workbook is a
+zip of XML that a hostile upload can make expensive to unpack and parse, and the server must
+go on answering while it is read. The readers' own limits (unpacked size, rows) hold too.
+"""
+
+from __future__ import annotations
+
+import errno
+import multiprocessing
+import resource
+import tempfile
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from kg.ingest.context import graph_names
+from kg.ingest.importer import DocumentInfo, RowError, import_file
+from kg.ingest.mapping import load_mapping
+from kg.ingest.records import NoTable
+from kg.ingest.tables import TableReadError
+from kg.serve.jobs import first_line
+from kg.serve.publishing import PublishFailed
+from kg.serve.sandbox import leave_network
+from kg.settings import Settings
+
+
+class TableUnreadable(ValueError):
+    """The file cannot be read as tables, or none has the mapping's columns (one line)."""
+
+
+@dataclass(frozen=True)
+class TableImport:
+    """What the child made: the source as Turtle, the import report and its row errors."""
+
+    turtle: bytes
+    report: dict[str, object]
+    errors: tuple[RowError, ...]
+
+
+def import_bounded(
+    settings: Settings,
+    body: bytes,
+    mappings: list[str],
+    document: DocumentInfo,
+    parties: list[str],
+) -> TableImport:
+    """Import ``body`` (a file named ``document.file``) through the shipped ``mappings``.
+
+    :raises TableUnreadable: the file holds no table the mappings read.
+    :raises PublishFailed: out of time or memory, or the child failed."""
+    context = multiprocessing.get_context("forkserver")
+    ours, theirs = context.Pipe()
+    process = context.Process(
+        target=_import_main,
+        args=(theirs, settings, body, mappings, document, parties),
+        daemon=True,
+        name="kg-import",
+    )
+    process.start()
+    theirs.close()
+    try:
+        if not ours.poll(settings.publish_timeout):
+            raise PublishFailed(
+                f"reading it took longer than KG_PUBLISH_TIMEOUT ({settings.publish_timeout:g} s)"
+            )
+        try:
+            kind, payload = ours.recv()
+        except EOFError:
+            raise PublishFailed("the process reading it stopped unexpectedly") from None
+    except BaseException:
+        process.kill()
+        raise
+    finally:
+        ours.close()
+        process.join(timeout=10)
+    if kind == "ok":
+        assert isinstance(payload, TableImport)
+        return payload
+    if kind == "unreadable":
+        raise TableUnreadable(payload)
+    raise PublishFailed(payload)
+
+
+def _import_main(
+    conn: Connection,
+    settings: Settings,
+    body: bytes,
+    mappings: list[str],
+    document: DocumentInfo,
+    parties: list[str],
+) -> None:
+    leave_network()
+    limit = settings.publish_memory_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        with tempfile.TemporaryDirectory(prefix="kg-import-") as folder:
+            path = Path(folder) / document.file
+            path.write_bytes(body)
+            del body
+            names = graph_names(
+                settings, replacing=document.key, parties=parties, agreement=document.agreement
+            )
+            done = import_file(path, [load_mapping(m) for m in mappings], document, names)
+            answer = TableImport(done.turtle(), done.report(), tuple(done.errors))
+    except (TableReadError, NoTable) as error:
+        conn.send(("unreadable", first_line(error)))
+    except (MemoryError, OSError) as error:
+        if isinstance(error, OSError) and error.errno != errno.ENOMEM:
+            conn.send(("failed", f"{type(error).__name__}: {first_line(error)}"))
+        else:
+            conn.send(
+                ("failed", "reading it needed more memory than KG_PUBLISH_MEMORY_BYTES allows")
+            )
+    except Exception as error:  # said in one line, never a traceback to the client
+        conn.send(("failed", f"{type(error).__name__}: {first_line(error)}"))
+    else:
+        conn.send(("ok", answer))
