@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "kg.cli.build",
     "kg.cli.publish",
     "kg.cli.ingest",
+    "kg.cli.suggest",
     "kg.cli.query",
     "kg.cli.serve",
     "kg.cli.graph",
