@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import Projection as Graph
+from api.deps import Service
 from api.errors import GRAPH_API, ApiError, error_responses
 from kg.graph import analyses, contribution, traverse
 from kg.graph.answers import (
@@ -106,11 +107,21 @@ def _traversal_errors() -> Iterator[None]:
 )
 def get_indicators(
     graph: Graph,
+    service: Service,
     entity: Entity,
     paths: Annotated[int, Query(ge=1, le=50, description="paths per indicator")] = 5,
+    include: Annotated[
+        Literal["suggested"] | None,
+        Query(
+            description="`suggested`: also the headline indicators of GBF targets suggested "
+            "(`kg suggest`, never asserted) for the entities on the way, each marked "
+            "`suggested` with its evidence"
+        ),
+    ] = None,
 ) -> Any:
+    suggested = service.suggested_targets() if include == "suggested" else None
     with _traversal_errors():
-        return contribution.indicators(graph, entity, max_paths=paths)
+        return contribution.indicators(graph, entity, max_paths=paths, suggested=suggested)
 
 
 @router.get(

@@ -106,6 +106,7 @@ def test_kg_suggest_writes_an_sssom_set_and_its_rdf_and_changes_nothing(
         assert row["object_id"].startswith("kmgbf:target_")
         assert row["mapping_justification"] == "semapv:LexicalMatching"
         assert 0 < float(row["confidence"]) < 1
+    _valid_by_the_sssom_library(tmp_path / "suggestions.sssom.tsv")
     tehran = {r["subject_id"] for r in rows if "activity/tehran-pow-2009-2010-" in r["subject_id"]}
     assert len(tehran) >= 10  # of 14 activities
     graph = list(ox.parse(path=str(tmp_path / "suggestions.ttl"), format=ox.RdfFormat.TURTLE))
@@ -114,3 +115,48 @@ def test_kg_suggest_writes_an_sssom_set_and_its_rdf_and_changes_nothing(
     }
     assert len(mappings) == len(rows)
     assert not any("ontology#contributesToTarget" in t.predicate.value for t in graph)
+
+
+def test_indicators_include_suggested_marks_each_and_keeps_them_apart(built: Any) -> None:
+    """Without include=suggested nothing suggested is answered; with it, the headline
+    indicators of the targets suggested for the activity, each marked with its evidence."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    activity = "https://w3id.org/mea-kg/id/activity/tehran-pow-2009-2010-8"
+    with TestClient(create_app(built.settings)) as client:
+        plain = client.get("/api/indicators", params={"for": activity}).json()
+        asked = client.get(
+            "/api/indicators", params={"for": activity, "include": "suggested"}
+        ).json()
+        tsc = client.get(
+            "/api/indicators",
+            params={"for": "https://w3id.org/mea-kg/id/workplan/iucn-ca-tsc-workplan-2025-2026"},
+        ).json()
+        bad = client.get("/api/indicators", params={"for": activity, "include": "everything"})
+    assert plain["indicators"] == []  # the Tehran programme names no GBF target
+    assert asked["indicators"] and all(i["suggested"] for i in asked["indicators"])
+    first = asked["indicators"][0]["suggestions"][0]
+    assert first["entity"]["iri"] == activity and first["method"] == "lexical"
+    assert first["target"]["iri"].startswith("http://metadata.cbd.int/kmgbf/target_")
+    assert first["evidence"] and first["score"] > 0
+    assert not any(i["suggested"] for i in tsc["indicators"])  # asserted answers unchanged
+    assert bad.status_code == 400
+
+
+def _valid_by_the_sssom_library(path: Path) -> None:
+    """The mapping set as the SSSOM reference implementation reads and checks it: its JSON
+    schema, every prefix in the curie map, every CURIE well formed."""
+    from sssom.parsers import parse_sssom_table
+    from sssom.validators import (
+        check_all_prefixes_in_curie_map,
+        check_strict_curie_format,
+        validate_json_schema,
+    )
+
+    mapping_set = parse_sssom_table(str(path))
+    assert len(mapping_set.df) > 100
+    for check in (validate_json_schema, check_all_prefixes_in_curie_map, check_strict_curie_format):
+        report = check(mapping_set, fail_on_error=False)
+        assert report.results == [], (check.__name__, report.results[:3])

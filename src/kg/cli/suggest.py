@@ -29,35 +29,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
     import pyoxigraph as ox
 
-    from kg.rdf.namespaces import graph_iri
     from kg.settings import SNAPSHOT_NQUADS
-    from kg.suggest.corpus import gbf_targets, items_to_align
-    from kg.suggest.lexical import LexicalSuggester
+    from kg.suggest.run import suggest_graph
     from kg.suggest.sssom import sssom_triples, sssom_tsv
 
     snapshot = settings.snapshot_dir / SNAPSHOT_NQUADS
     if not snapshot.exists():
         err("nothing was built here: run `kg build` first")
         return EXIT_USAGE
-    print(f"reading the graph served ({snapshot})", file=sys.stderr, flush=True)
-    quads = list(ox.parse(path=str(snapshot), format=ox.RdfFormat.N_QUADS))
-    gbf = graph_iri(settings.base_iri, "reference/gbf")
-    targets = gbf_targets(q.triple for q in quads if q.graph_name.value == gbf)
-    items = items_to_align([q.triple for q in quads])
-    print(
-        f"{len(items)} entities name no GBF target; matching them against {len(targets)} targets",
-        file=sys.stderr,
-        flush=True,
-    )
-    suggester = LexicalSuggester(targets)
-    suggestions = [s for item in items for s in suggester.suggest(
-        item, top=args.top, min_score=args.min_score)]  # fmt: skip
+    print(f"reading the graph served ({snapshot}) and matching", file=sys.stderr, flush=True)
+    quads = ox.parse(path=str(snapshot), format=ox.RdfFormat.N_QUADS)
+    run = suggest_graph(quads, settings.base_iri, top=args.top, min_score=args.min_score)
     today = date.today()
     args.out.mkdir(parents=True, exist_ok=True)
     tsv, ttl = args.out / "suggestions.sssom.tsv", args.out / "suggestions.ttl"
-    tsv.write_text(sssom_tsv(suggestions, on=today, base=settings.base_iri), encoding="utf-8")
-    triples = sssom_triples(suggestions, on=today, base=settings.base_iri)
+    tsv.write_text(sssom_tsv(run.suggestions, on=today, base=settings.base_iri), encoding="utf-8")
+    triples = sssom_triples(run.suggestions, on=today, base=settings.base_iri)
     ttl.write_bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE) or b"")
-    aligned = len({s.subject for s in suggestions})
-    print(f"{len(suggestions)} suggestions for {aligned} of {len(items)} entities: {tsv}, {ttl}")
+    aligned = len(run.by_subject())
+    print(
+        f"{len(run.suggestions)} suggestions for {aligned} of the {len(run.items)} entities "
+        f"no document aligns: {tsv}, {ttl}"
+    )
     return EXIT_OK

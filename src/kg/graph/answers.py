@@ -119,6 +119,17 @@ class Path(BaseModel):
         return " ".join(parts)
 
 
+class SuggestedLink(BaseModel):
+    """A target suggested for an entity on the way (``include=suggested``): no document
+    asserts it (``kg suggest``, ``docs/suggest.md``)."""
+
+    entity: NodeRef = Field(description="the entity whose words were matched")
+    target: NodeRef
+    score: float = Field(description="the method's score (BM25 for lexical)")
+    method: str
+    evidence: list[str] = Field(description="the entity's words that matched the target")
+
+
 class HeadlineIndicator(BaseModel):
     """An official GBF headline indicator reached from the entity asked about."""
 
@@ -128,6 +139,12 @@ class HeadlineIndicator(BaseModel):
     targets: list[NodeRef] = Field(description="the goals/targets it is reached through")
     paths: list[Path] = Field(description="shortest paths first, at most max_paths")
     path_count: int = Field(description="how many paths reach it in all")
+    suggested: bool = Field(
+        default=False,
+        description="reached only through suggested targets (include=suggested): no document "
+        "asserts the link; `suggestions` says which, with the evidence",
+    )
+    suggestions: list[SuggestedLink] = Field(default_factory=list)
 
 
 class IndicatorClaim(BaseModel):

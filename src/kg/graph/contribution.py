@@ -15,7 +15,7 @@ The walks and groupings here serve :mod:`kg.graph.analyses` (coverage) too.
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from kg.graph.answers import (
@@ -23,6 +23,7 @@ from kg.graph.answers import (
     HeadlineIndicator,
     IndicatorClaim,
     IndicatorsAnswer,
+    SuggestedLink,
     WrongKind,
     path_of,
     ref,
@@ -116,10 +117,22 @@ def _way_counts(dist: dict[str, int], parents: dict[str, list[Step]]) -> dict[st
 # ---------------------------------------------------------------------- indicators
 
 
-def indicators(g: GraphProjection, entity: str, *, max_paths: int = 5) -> IndicatorsAnswer:
+#: A suggested target for an entity: (target IRI, score, method, matched words).
+Suggested = tuple[str, float, str, tuple[str, ...]]
+
+
+def indicators(
+    g: GraphProjection,
+    entity: str,
+    *,
+    max_paths: int = 5,
+    suggested: Mapping[str, Sequence[Suggested]] | None = None,
+) -> IndicatorsAnswer:
     """The official GBF headline indicators reached from ``entity`` (an activity, outcome,
     workplan, centre ...) with the paths that reach them, and the indicator claims of
-    everything on the way, reconciled.
+    everything on the way, reconciled. With ``suggested`` (entity IRI -> its suggested
+    targets), also the headline indicators of the targets suggested for anything on the way
+    that no asserted path reaches, each marked as suggested with its evidence.
     """
     iri = resolve(g, entity, kinds=CONTRIBUTOR_KINDS)
     info = g.node(iri)
@@ -159,6 +172,8 @@ def indicators(g: GraphProjection, entity: str, *, max_paths: int = 5) -> Indica
                 path_count=sum(counts[via] for via, _ in ways),
             )
         )
+    if suggested:
+        answers += _suggested_indicators(g, dist, suggested, set(reached))
     answers.sort(key=lambda a: code_key(a.code))
     claims = _claims(g, dist)
     by_status: dict[str, int] = defaultdict(int)
@@ -170,6 +185,49 @@ def indicators(g: GraphProjection, entity: str, *, max_paths: int = 5) -> Indica
         claims=claims,
         claims_by_status=dict(sorted(by_status.items())),
     )
+
+
+def _suggested_indicators(
+    g: GraphProjection,
+    reached_nodes: Iterable[str],
+    suggested: Mapping[str, Sequence[Suggested]],
+    asserted: set[str],
+) -> list[HeadlineIndicator]:
+    """The headline indicators of the targets suggested for the nodes on the way, that no
+    asserted path reaches."""
+    links: dict[str, list[SuggestedLink]] = defaultdict(list)
+    for node in reached_nodes:
+        for target, score, method, evidence in suggested.get(node, ()):
+            if target not in g:
+                continue
+            for indicator in g.objects(target, HEADLINE):
+                if indicator not in asserted:
+                    links[indicator].append(
+                        SuggestedLink(
+                            entity=ref(g, node),
+                            target=ref(g, target),
+                            score=score,
+                            method=method,
+                            evidence=list(evidence),
+                        )
+                    )
+    answers = []
+    for indicator, found in links.items():
+        info = g.node(indicator)
+        found.sort(key=lambda link: -link.score)
+        answers.append(
+            HeadlineIndicator(
+                code=info.notation or "",
+                title=(info.literals.get("skos:prefLabel") or (info.label,))[0],
+                iri=indicator,
+                targets=refs(g, {link.target.iri for link in found}),
+                paths=[],
+                path_count=0,
+                suggested=True,
+                suggestions=found,
+            )
+        )
+    return answers
 
 
 def code_key(code: str) -> tuple[tuple[int, int | str], ...]:

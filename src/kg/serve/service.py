@@ -36,6 +36,7 @@ from kg.build.publish import Published
 from kg.build.switch import complete_switch
 from kg.build.writer import acquire as acquire_writer
 from kg.build.writer import finish_interrupted_switch
+from kg.graph.contribution import Suggested
 from kg.graph.projection import GraphProjection, load_projection
 from kg.publish.dump import description_only, export_rdf, exported_quads
 from kg.publish.informea.feed import Feed, compute_feed
@@ -53,6 +54,7 @@ from kg.shacl.sources import SourceValidator
 from kg.shacl.validate import load_shapes
 from kg.stores import GraphStore, StoreError, open_store
 from kg.stores.oxigraph import mark_changed
+from kg.suggest.run import suggest_graph
 
 T = TypeVar("T")
 
@@ -298,6 +300,20 @@ class GraphService:
                 exported_quads(self.store, self.settings), self.settings.base_iri
             ),
         )
+
+    def suggested_targets(self) -> dict[str, list[Suggested]]:
+        """The targets suggested for each entity no document aligns (``kg suggest``'s
+        lexical run over the graph as it is now; kept)."""
+        return self.views.get("suggestions", self._suggest)
+
+    def _suggest(self) -> dict[str, list[Suggested]]:
+        run = suggest_graph(
+            self.store.quads_for_pattern(None, None, None, None), self.settings.base_iri
+        )
+        return {
+            subject: [(s.target, s.score, s.method, s.evidence) for s in found]
+            for subject, found in run.by_subject().items()
+        }
 
     def source_validator(self) -> SourceValidator:
         """A validator of sources as the build validates them, against the reference graphs

@@ -31,7 +31,6 @@ COLUMNS = (
     "object_label",
     "mapping_justification",
     "confidence",
-    "mapping_tool",
     "comment",
 )
 
@@ -82,7 +81,6 @@ def sssom_tsv(suggestions: Sequence[Suggestion], *, on: date, base: str = CANONI
                 s.target_label,
                 JUSTIFICATIONS[s.method],
                 f"{s.confidence:.4f}",
-                tool(),
                 f"{s.method} score {s.score:g}; matched: {', '.join(s.evidence)}",
             )
         )
