@@ -379,3 +379,66 @@ def test_too_many_rows_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert "more than 3 rows" in _error(lines)
     lines.write_text("a\nb\nc\n")
     assert len(_rows(read_grids(lines)[0])) == 3
+
+
+# -- Files a few KB long that would make the reader take gigabytes ---------------------------
+
+
+def test_a_stray_cell_far_away_is_refused_before_the_reader_builds_its_range(
+    tmp_path: Path,
+) -> None:
+    """One cell at XFD1048576 makes calamine build a range of 17 billion cells (it aborted
+    the process); the sheet's reach is read from its XML first."""
+    path = tmp_path / "stray.xlsx"
+    book = openpyxl.Workbook()
+    book.active["A1"] = "No."
+    book.active["XFD1048576"] = "x"
+    book.save(path)
+    assert path.stat().st_size < 20_000
+    with pytest.raises(TableReadError, match="1,048,576 rows and 16,384 columns"):
+        read_grids(path)
+
+
+def test_shared_strings_that_declare_more_than_they_hold_are_refused(tmp_path: Path) -> None:
+    """A shared-strings part declaring two billion strings in 200 bytes: the reader would
+    reserve memory for them all."""
+    source = tmp_path / "plain.xlsx"
+    write_workbook(source, [Sheet(name="Plan", header=("No.", "Activity"), rows=(("1", "x"),))])
+    lying = tmp_path / "lying.xlsx"
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(lying, "w") as new:
+        for item in old.infolist():
+            new.writestr(item, old.read(item))
+        new.writestr(
+            "xl/sharedStrings.xml",
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'count="2000000000" uniqueCount="2000000000"><si><t>x</t></si></sst>',
+        )
+    with pytest.raises(TableReadError, match="declare 2,000,000,000 entries"):
+        read_grids(lying)
+
+
+def test_repeated_filled_cells_past_the_limit_are_refused_but_empty_padding_is_not(
+    tmp_path: Path,
+) -> None:
+    bomb = tmp_path / "bomb.ods"
+    cell = '<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>'
+    repeated = cell.replace(
+        "<table:table-cell ", '<table:table-cell table:number-columns-repeated="16000" '
+    )
+    _write_ods(
+        bomb,
+        "Plan",
+        f'<table:table-row table:number-rows-repeated="5000">{repeated}</table:table-row>',
+    )
+    with pytest.raises(TableReadError, match="more than 5,000,000"):
+        read_grids(bomb)
+    padded = tmp_path / "padded.ods"  # as LibreOffice writes a sheet: empty rows to its end
+    _write_ods(
+        padded,
+        "Plan",
+        f"<table:table-row>{cell}</table:table-row>"
+        '<table:table-row table:number-rows-repeated="1048575">'
+        '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>',
+    )
+    (grid,) = read_grids(padded)
+    assert grid.rows == ((1, ("x",)),)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -106,6 +107,10 @@ def read_grids(path: Path) -> list[Grid]:
     try:
         if suffix in _ZIPPED:
             _check_unpacked_size(path)
+        if suffix in (".xlsx", ".xlsm"):
+            _check_xlsx_extent(path)
+        elif suffix == ".ods":
+            _check_ods_extent(path)
         if suffix in _SPREADSHEETS:
             grids = _read_spreadsheet(path, budget)
         elif suffix == ".docx":
@@ -154,6 +159,110 @@ def _check_unpacked_size(path: Path) -> None:
             f"{path.name}: unpacks to {unpacked / 2**20:,.0f} MiB, more than the "
             f"{MAX_UNPACKED_BYTES / 2**20:,.0f} MiB allowed; remove images or split the file"
         )
+
+
+#: The most cells a sheet's used range may span (rows × columns) before calamine reads it:
+#: calamine builds the whole range in memory, so one stray cell at XFD1048576 in an 8 KB file
+#: would take half a terabyte. 5 million is 100,000 rows of 50 columns.
+MAX_CELLS = 5_000_000
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+_SST_COUNT = re.compile(rb'\buniqueCount="([0-9]+)"')
+_DIMENSION = re.compile(
+    rb'<(?:\w+:)?dimension\b[^>]*?\bref="(?:[A-Z]{1,3}[0-9]{1,7}:)?([A-Z]{1,3})([0-9]{1,7})"'
+)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + (letter - 64)
+    return number
+
+
+def _too_many_cells(path: Path, where: str, rows: int, columns: int) -> TableReadError:
+    return TableReadError(
+        f"{path.name}: {where} spans {rows:,} rows and {columns:,} columns, more than "
+        f"{MAX_CELLS:,} cells; delete the empty rows and columns beyond the table (a stray "
+        "cell far away?) and save it again"
+    )
+
+
+def _check_xlsx_extent(path: Path) -> None:
+    """Refuse a workbook whose sheets reach further, or whose shared strings declare more,
+    than a real table (read from the XML without building anything)."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        return  # the reader says what is wrong with it
+    with archive:
+        for member in archive.infolist():
+            name = member.filename
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                rows = columns = 0
+                with archive.open(member) as stream:
+                    tail = b""
+                    while chunk := stream.read(1 << 20):
+                        block = tail + chunk
+                        found = _CELL_REF.findall(block) + _DIMENSION.findall(block)
+                        for letters, number in found:
+                            columns = max(columns, _column_number(letters))
+                            rows = max(rows, int(number))
+                        tail = block[-200:]
+                if rows * columns > MAX_CELLS:
+                    raise _too_many_cells(
+                        path, f"a sheet ({name.rsplit('/', 1)[-1]})", rows, columns
+                    )
+            elif name == "xl/sharedStrings.xml":
+                with archive.open(member) as stream:
+                    declared = _SST_COUNT.search(stream.read(4096))
+                # Each string takes at least "<si></si>": more than that could hold is a lie
+                # that would make the reader reserve memory for it.
+                if declared and int(declared.group(1)) > member.file_size // 9 + 1:
+                    raise TableReadError(
+                        f"{path.name}: its shared strings declare {int(declared.group(1)):,} "
+                        "entries, more than the file holds; it is damaged: open it and save "
+                        "it again"
+                    )
+
+
+_ODS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+def _check_ods_extent(path: Path) -> None:
+    """Refuse a spreadsheet whose repeated rows and cells with content span more than
+    :data:`MAX_CELLS` (empty repeats, which LibreOffice writes to the sheet's end, are free)."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        return
+    with archive:
+        if "content.xml" not in archive.namelist():
+            return
+        cells = 0
+        row_repeat = 1
+        with archive.open("content.xml") as stream:
+            parsed = etree.iterparse(
+                stream, events=("start", "end"), resolve_entities=False, no_network=True
+            )
+            for event, element in parsed:
+                tag = element.tag
+                if event == "start" and tag == f"{_ODS}table-row":
+                    row_repeat = int(element.get(f"{_ODS}number-rows-repeated", "1"))
+                elif event == "end" and tag in (f"{_ODS}table-cell", f"{_ODS}covered-table-cell"):
+                    if len(element) or element.get(
+                        "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value-type"
+                    ):
+                        repeat = int(element.get(f"{_ODS}number-columns-repeated", "1"))
+                        cells += repeat * row_repeat
+                        if cells > MAX_CELLS:
+                            raise TableReadError(
+                                f"{path.name}: its filled cells, repeated, are more than "
+                                f"{MAX_CELLS:,}; delete what lies beyond the table and save it "
+                                "again"
+                            )
+                    element.clear()
+                elif event == "end" and tag == f"{_ODS}table-row":
+                    element.clear()
 
 
 def _read_spreadsheet(path: Path, budget: _RowBudget) -> list[Grid]:
