@@ -30,7 +30,7 @@ from kg.ingest.mapping import MappingError, load_mapping, shipped_mappings
 from kg.ingest.tables import MEDIA_TYPES
 from kg.ingest.workbooks import write_workbook
 from kg.rdf.namespaces import CANONICAL_BASE, entity_iri
-from kg.serve.importing import TableUnreadable, import_bounded
+from kg.serve.importing import ImportBusy, TableUnreadable, import_bounded
 
 router = APIRouter(prefix="/sources", tags=["publishing"])
 templates_router = APIRouter(prefix="/templates", tags=["publishing"])
@@ -66,6 +66,8 @@ def template(name: str) -> Response:
             PROTOCOL,
             {
                 415: "Not a workbook, CSV file or Word document",
+                503: "Another upload is being read (one at a time); Retry-After says when to "
+                "try again",
                 422: "Rows that cannot be read (each with its row and column), or a source "
                 "that does not conform: nothing published",
             },
@@ -125,6 +127,13 @@ async def import_source(
         )
     except TableUnreadable as err:
         raise ApiError(400, "unreadable_table", str(err)) from err
+    except ImportBusy as err:
+        raise ApiError(
+            503,
+            "busy",
+            "Another upload is being read; try again in a minute.",
+            headers={"Retry-After": "30"},
+        ) from err
     if done.errors and not skip_bad_rows:
         shown = "; ".join(e.line() for e in done.errors[:3])
         raise ApiError(

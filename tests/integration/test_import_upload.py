@@ -164,9 +164,55 @@ def test_reading_an_upload_is_bounded_in_memory_and_time(tmp_path: Path) -> None
     document = DocumentInfo(key=KEY, title="t", file="pow.xlsx")
     done = import_bounded(Settings(), body, ["programme-of-work"], document, [])
     assert done.report["rows_imported"] == 14 and done.turtle.startswith(b"# Source")
-    with pytest.raises(PublishFailed, match="more memory than KG_PUBLISH_MEMORY_BYTES"):
+    header = ("No.", "Timeframe", "Description of activity", "Budget (USD)")
+    rows = tuple(
+        (f"{n}.", "2010", f"Workshop {n} on regional cooperation", "5,000") for n in range(1, 3001)
+    )
+    big = tmp_path / "big.xlsx"
+    write_workbook(big, [Sheet(name="Plan", header=header, rows=rows)])
+    big_document = DocumentInfo(key=KEY, title="t", file="big.xlsx")
+    with pytest.raises(PublishFailed, match="more memory than KG_PUBLISH_MEMORY_BYTES allows"):
         import_bounded(
-            Settings(publish_memory_bytes=100 << 20), body, ["programme-of-work"], document, []
+            Settings(publish_memory_bytes=1 << 20),
+            big.read_bytes(),
+            ["programme-of-work"],
+            big_document,
+            [],
         )
     with pytest.raises(PublishFailed, match="longer than KG_PUBLISH_TIMEOUT"):
         import_bounded(Settings(publish_timeout=0.05), body, ["programme-of-work"], document, [])
+
+
+def test_one_upload_is_read_at_a_time(tmp_path: Path) -> None:
+    """Each reading may take up to KG_PUBLISH_MEMORY_BYTES: a second one waits its turn
+    (503 with Retry-After at the route)."""
+    from kg.ingest.importer import DocumentInfo
+    from kg.serve import importing
+    from kg.settings import Settings
+
+    body = write_xlsx(tehran_programme_of_work(), tmp_path / "pow.xlsx").read_bytes()
+    document = DocumentInfo(key=KEY, title="t", file="pow.xlsx")
+    assert importing._READING.acquire(blocking=False)  # an upload being read
+    try:
+        with pytest.raises(importing.ImportBusy):
+            importing.import_bounded(Settings(), body, ["programme-of-work"], document, [])
+    finally:
+        importing._READING.release()
+
+
+def test_a_cell_longer_than_a_spreadsheet_cell_is_a_row_error(tmp_path: Path) -> None:
+    from kg.ingest.importer import MAX_CELL_CHARS, DocumentInfo, import_file
+    from kg.ingest.mapping import load_mapping
+    from kg.ingest.names import Names
+
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "No.,Timeframe,Description of activity\n1.,2010,Workshop\n2.,2010,"
+        + "x" * (MAX_CELL_CHARS + 1)
+        + "\n"
+    )
+    document = DocumentInfo(key="long", title="t", file=path.name)
+    done = import_file(path, [load_mapping("programme-of-work")], document, Names([]))
+    (error,) = done.errors
+    assert error.row == 3 and "more than a spreadsheet cell holds" in error.message
+    assert done.rows_imported == 1

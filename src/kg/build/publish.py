@@ -122,8 +122,15 @@ def _iri(term: object) -> str:
     return term.value if isinstance(term, ox.NamedNode) else str(term)
 
 
+#: The longest object a diff shows (a fact's text is cut, with its length said).
+DIFF_OBJECT_CHARS = 500
+
+
 def _fact(triple: ox.Triple) -> tuple[str, str, str]:
-    return (str(triple.subject), str(triple.predicate), str(triple.object))
+    obj = str(triple.object)
+    if len(obj) > DIFF_OBJECT_CHARS:
+        obj = f"{obj[:DIFF_OBJECT_CHARS]}… ({len(obj):,} characters)"
+    return (str(triple.subject), str(triple.predicate), obj)
 
 
 class PublishRejected(Exception):

@@ -38,6 +38,11 @@ from kg.ingest.terms import mea
 from kg.rdf.namespaces import CANONICAL_BASE, PREFIXES, entity_iri
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
+#: The longest cell an import reads: Excel's own limit. Longer text is no table cell (a whole
+#: document pasted in one?) and would swell the source and every answer that quotes it.
+MAX_CELL_CHARS = 32_767
+#: The longest message a row error carries (a cleaner quotes the cell it could not read).
+MAX_MESSAGE_CHARS = 600
 DCT = PREFIXES["dcterms"]
 
 
@@ -254,6 +259,16 @@ class _Table:
         cell = _Cell(self, record, subject, key, made)
         for column in self.mapping.columns:
             text = record.cells.get(column.name, "")
+            if len(text) > MAX_CELL_CHARS:
+                errors.append(
+                    self.error(
+                        record,
+                        column,
+                        f"the cell holds {len(text):,} characters, more than a spreadsheet cell "
+                        f"holds ({MAX_CELL_CHARS:,}): shorten it or split it over several rows",
+                    )
+                )
+                continue
             if not text:
                 if column.required:
                     errors.append(self.error(record, column, _empty(column, self.mapping)))
@@ -411,6 +426,8 @@ class _Table:
         name = column.name if column else None
         locator = record.locator(name) if name in record.layout.headers else record.locator()
         header = record.layout.headers.get(name, name) if name else None
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = message[: MAX_MESSAGE_CHARS - 1] + "…"
         return RowError(locator, grid.file, grid.name, record.rows[0], header, message)
 
 

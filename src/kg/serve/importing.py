@@ -10,6 +10,7 @@ import errno
 import multiprocessing
 import resource
 import tempfile
+import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -23,6 +24,13 @@ from kg.serve.jobs import first_line
 from kg.serve.publishing import PublishFailed
 from kg.serve.sandbox import leave_network
 from kg.settings import Settings
+
+#: One upload read at a time: each reading may take up to KG_PUBLISH_MEMORY_BYTES.
+_READING = threading.BoundedSemaphore(1)
+
+
+class ImportBusy(RuntimeError):
+    """Another upload is being read; the client should try again shortly."""
 
 
 class TableUnreadable(ValueError):
@@ -48,7 +56,23 @@ def import_bounded(
     """Import ``body`` (a file named ``document.file``) through the shipped ``mappings``.
 
     :raises TableUnreadable: the file holds no table the mappings read.
+    :raises ImportBusy: another upload is being read.
     :raises PublishFailed: out of time or memory, or the child failed."""
+    if not _READING.acquire(blocking=False):
+        raise ImportBusy("another upload is being read")
+    try:
+        return _import_in_child(settings, body, mappings, document, parties)
+    finally:
+        _READING.release()
+
+
+def _import_in_child(
+    settings: Settings,
+    body: bytes,
+    mappings: list[str],
+    document: DocumentInfo,
+    parties: list[str],
+) -> TableImport:
     context = multiprocessing.get_context("forkserver")
     ours, theirs = context.Pipe()
     process = context.Process(
@@ -67,7 +91,11 @@ def import_bounded(
         try:
             kind, payload = ours.recv()
         except EOFError:
-            raise PublishFailed("the process reading it stopped unexpectedly") from None
+            # The readers are Rust: past RLIMIT_AS an allocation aborts the process.
+            raise PublishFailed(
+                "the process reading it stopped, most likely needing more memory than "
+                "KG_PUBLISH_MEMORY_BYTES allows"
+            ) from None
     except BaseException:
         process.kill()
         raise
@@ -91,16 +119,18 @@ def _import_main(
     parties: list[str],
 ) -> None:
     leave_network()
-    limit = settings.publish_memory_bytes
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
+        # The graph's names are the project's own data: read before the limit, which is for
+        # reading the upload.
+        names = graph_names(
+            settings, replacing=document.key, parties=parties, agreement=document.agreement
+        )
+        limit = settings.publish_memory_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         with tempfile.TemporaryDirectory(prefix="kg-import-") as folder:
             path = Path(folder) / document.file
             path.write_bytes(body)
             del body
-            names = graph_names(
-                settings, replacing=document.key, parties=parties, agreement=document.agreement
-            )
             done = import_file(path, [load_mapping(m) for m in mappings], document, names)
             answer = TableImport(done.turtle(), done.report(), tuple(done.errors))
     except (TableReadError, NoTable) as error:
