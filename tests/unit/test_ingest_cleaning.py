@@ -157,3 +157,29 @@ def test_targets_named_by_the_seeds_are_kmgbf_iris() -> None:
     graph = Graph().parse(PROJECT_ROOT / "data" / "sources" / "iucn-ca-tsc-workplan-2025-2026.ttl")
     named = {str(o) for o in graph.objects(None, MEA.prioritisesTarget)}
     assert named and all(target_iri(iri.rsplit("_", 1)[1]) == iri for iri in named)
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("180.000", "cannot be read for sure"),  # a thousands dot, or 180?
+        ("1.500,50", "cannot be read for sure"),  # a decimal comma
+        ("-500", "is negative"),
+        ("10,000 - 20,000", "more than one amount"),
+        ("10,000 (2011); 15,000 (2012)", "more than one amount"),
+        ("USD 1,000 and EUR 500", "more than one amount"),
+        ("about 5,000", "is not an amount"),
+        ("Q1: 5,000", "is not an amount"),
+        ("5,000 XYZ", "no currency"),
+    ],
+)
+def test_a_budget_cell_read_two_ways_is_refused_not_guessed(text: str, why: str) -> None:
+    """Found by a hostile review: each of these was imported silently wrong (180, 1.5, 500,
+    10000, currency 'OUT')."""
+    with pytest.raises(ValueError, match=why):
+        parse_amount(text, currency="USD")
+
+
+def test_scales_documents_write() -> None:
+    assert parse_amount("2.5 mln", currency="USD").value == Decimal("2500000")
+    assert parse_amount("EUR 1 bn").value == Decimal("1000000000")
