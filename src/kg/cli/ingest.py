@@ -13,6 +13,8 @@ from kg.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_USAGE, err
 from kg.settings import Settings
 
 if TYPE_CHECKING:
+    import pyoxigraph as ox
+
     from kg.ingest.mapping import Mapping
 
 
@@ -240,6 +242,7 @@ def cmd_export_table(args: argparse.Namespace, settings: Settings) -> int:
         err(str(error))
         return EXIT_USAGE
     rows = export_table(triples, mapping, path.stem, args.out, subclasses(settings))
+    options = _document_options(triples, path.stem)
     if rows == 0:
         err(
             f"{path.stem} has nothing the {mapping.name!r} mapping reads: "
@@ -247,8 +250,35 @@ def cmd_export_table(args: argparse.Namespace, settings: Settings) -> int:
         )
         return EXIT_INVALID
     print(
-        f"{args.out}: {rows} rows of {path.stem} in the {mapping.name!r} layout; "
-        f"correct them and run: kg import {args.out} --mapping {mapping.name} "
-        f"--key {path.stem} --diff"
+        f"{args.out}: {rows} rows of {path.stem} in the {mapping.name!r} layout; correct them "
+        f"and run: kg import {args.out} --mapping {mapping.name} --key {path.stem}{options} "
+        "--diff\n"
+        "Facts the layout has no column for (links to meetings or projects, notes, the "
+        "document's symbols) are not in the workbook: the diff lists them as removed; a "
+        "source first made by hand loses them when imported back."
     )
     return EXIT_OK
+
+
+def _document_options(triples: list[ox.Triple], key: str) -> str:
+    """The ``kg import`` options that keep the document's title and agreement."""
+    import shlex
+
+    import pyoxigraph as ox
+
+    from kg.rdf.namespaces import CANONICAL_BASE, MEA, PREFIXES
+
+    document = f"{CANONICAL_BASE}/id/document/{key}"
+    titles, agreements = [], set()
+    for t in triples:
+        if isinstance(t.object, ox.Triple):
+            continue
+        if str(t.subject) == f"<{document}>" and t.predicate.value == PREFIXES["dcterms"] + "title":
+            titles.append(t.object.value)
+        elif t.predicate.value == str(MEA.underAgreement):
+            agreements.add(t.object.value.rsplit("/", 1)[-1])
+    title = titles[0] if titles else None
+    options = f" --title {shlex.quote(title)}" if title else ""
+    if len(agreements) == 1:
+        options += f" --agreement {agreements.pop()}"
+    return options
