@@ -253,12 +253,13 @@ def test_word_tables_with_merged_cells_line_up_with_their_header(tmp_path: Path)
     assert (workplan.name, workplan.caption) == ("Table 1", "Annex II: Workplan 2009–2010")
     assert (contacts.name, contacts.caption) == ("Table 2", "Table of contacts")
     assert _rows(contacts) == [(1, ("Focal point",))]
-    # A merge's text once, where it starts; "" where python-docx repeats the merged cell.
+    # A vertical merge's text in every row it covers (the timeframe is each activity's); a
+    # horizontal merge's once, where it starts, so that the columns line up.
     assert _rows(workplan) == [
         (1, ("Activity", "Budget", "Timeframe", "Lead")),
         (2, ("Training\nin two regions", "USD 20,000", "2009–2010", "UNEP")),
-        (3, ("Workshop", "USD 5,000", "", "FAO")),
-        (4, ("Review", "EUR 5,000", "", "UNDP")),
+        (3, ("Workshop", "USD 5,000", "2009–2010", "FAO")),
+        (4, ("Review", "EUR 5,000", "2009–2010", "UNDP")),
         (5, ("Evaluation", "to be determined", "", "Secretariat")),
     ]
 
@@ -442,3 +443,33 @@ def test_repeated_filled_cells_past_the_limit_are_refused_but_empty_padding_is_n
     )
     (grid,) = read_grids(padded)
     assert grid.rows == ((1, ("x",)),)
+
+
+def test_merged_ranges_of_a_sheet_fill_down_and_hidden_sheets_are_left_out(
+    tmp_path: Path,
+) -> None:
+    """Found by a hostile review: only the first activity under a merged Implementation cell
+    got it, and a hidden "Old draft" sheet was imported and published."""
+    path = tmp_path / "merged.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Plan"
+    for row in (["No.", "Activity", "Implementation"], ["1", "A", "UNEP"], ["2", "B"], ["3", "C"]):
+        sheet.append(row)
+    sheet.merge_cells("C2:C4")
+    sheet.append(["Section B"])
+    sheet.merge_cells("A5:C5")  # a heading across the width: left in its first column
+    draft = book.create_sheet("Old draft")
+    draft.append(["No.", "Activity"])
+    draft.append(["1", "Drafted in 2009"])
+    draft.sheet_state = "hidden"
+    book.save(path)
+    (grid,) = read_grids(path)
+    assert grid.name == "Plan"
+    assert grid.rows == (
+        (1, ("No.", "Activity", "Implementation")),
+        (2, ("1", "A", "UNEP")),
+        (3, ("2", "B", "UNEP")),
+        (4, ("3", "C", "UNEP")),
+        (5, ("Section B",)),
+    )

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import docx
 import python_calamine
@@ -268,9 +268,13 @@ def _check_ods_extent(path: Path) -> None:
 def _read_spreadsheet(path: Path, budget: _RowBudget) -> list[Grid]:
     try:
         with python_calamine.CalamineWorkbook.from_path(path) as workbook:
+            # A hidden sheet is no part of the document its reader sees (an old draft, a
+            # lookup list): never imported.
             return [
-                _sheet_grid(path.name, workbook.get_sheet_by_name(name), budget)
-                for name in workbook.sheet_names
+                _sheet_grid(path.name, workbook.get_sheet_by_name(sheet.name), budget)
+                for sheet in workbook.sheets_metadata
+                if sheet.visible == python_calamine.SheetVisibleEnum.Visible
+                and sheet.typ == python_calamine.SheetTypeEnum.WorkSheet
             ]
     except python_calamine.CalamineError as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
@@ -286,7 +290,25 @@ def _sheet_grid(file: str, sheet: python_calamine.CalamineSheet, budget: _RowBud
     budget.spend(sheet.end[0] + 1 if sheet.end else 0)
     # skip_empty_area=False keeps the grid anchored at A1, so index + 1 is the row number.
     values = sheet.to_python(skip_empty_area=False)
+    _fill_merged_down(values, sheet.merged_cell_ranges or [])
     return Grid(file, sheet.name, _numbered(enumerate(values, start=1)))
+
+
+def _fill_merged_down(
+    values: list[list[Any]], merged: Iterable[tuple[tuple[int, int], tuple[int, int]]]
+) -> None:
+    """A cell merged over several rows (one "Implementation" for three activities) holds its
+    text for each of them, as a reader of the table reads it. Merges across one row only (a
+    heading over the whole width) are left as they are: their text is the first column's."""
+    for (top, left), (bottom, right) in merged:
+        if bottom <= top or top >= len(values):
+            continue
+        for column in range(left, right + 1):
+            value = values[top][column] if column < len(values[top]) else ""
+            for row in range(top + 1, min(bottom, len(values) - 1) + 1):
+                line = values[row]
+                if column < len(line) and line[column] in ("", None):
+                    line[column] = value
 
 
 def _read_docx(path: Path, budget: _RowBudget) -> list[Grid]:
@@ -316,23 +338,20 @@ def _docx_rows(table: Table) -> Iterator[tuple[int, list[str]]]:
 
     python-docx gives a cell once for every grid column it spans, and, for a vertically merged
     cell, the top cell again in every row the merge covers. A cell whose ``<w:tc>`` is the one
-    to its left (a horizontal merge) or the one above (the continuation of a vertical merge) is
-    written "" rather than repeated: the text stays in the merge's first position and every row
-    keeps one entry per grid column, so the columns line up with the header.
+    to its left (a horizontal merge) is written "": its text stays in the merge's first
+    position and every row keeps one entry per grid column, so the columns line up with the
+    header. A vertical merge's text is repeated in every row it covers (one "Implementation"
+    cell for three activities belongs to each of them), as in a merged spreadsheet range.
     """
-    above: list[object] = []
     for number, row in enumerate(table.rows, start=1):
         # Word lets a row start after the first grid column: pad, to keep the columns aligned.
         elements: list[object] = [None] * row.grid_cols_before
         texts = [""] * row.grid_cols_before
         for cell in row.cells:
             column = len(elements)
-            repeated = (column > 0 and elements[-1] is cell._tc) or (
-                column < len(above) and above[column] is cell._tc
-            )
+            repeated = column > 0 and elements[-1] is cell._tc
             elements.append(cell._tc)
             texts.append("" if repeated else cell.text)
-        above = elements
         yield number, texts
 
 
