@@ -257,3 +257,22 @@ def test_publish_with_bad_rows_publishes_nothing(
     assert status == 1
     assert "nothing was published: 1 cell(s) could not be read" in capsys.readouterr().err
     assert sorted(p.name for p in private_project.sources_dir.iterdir()) == sources
+
+
+def test_a_date_cell_in_the_timeframe_column_is_that_day(tmp_path: Path) -> None:
+    """Excel turns "March 2011" typed in a cell into the date 2011-03-01: read as that day,
+    not refused with a value the officer never typed."""
+    import datetime
+
+    import openpyxl
+
+    path = tmp_path / "plan.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(list(HEADER))
+    book.active.append(["1.", datetime.date(2011, 3, 1), "Workshop", "", "", "5,000"])
+    book.save(path)
+    out = tmp_path / "plan.ttl"
+    assert main(["import", str(path), "--mapping", "programme-of-work", "--key", "dated",
+                 "--out", str(out), "--quiet"]) == 0  # fmt: skip
+    turtle = out.read_text()
+    assert 'mea:startDate "2011-03-01"' in turtle and 'mea:endDate "2011-03-01"' in turtle

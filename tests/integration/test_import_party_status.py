@@ -114,3 +114,25 @@ def test_unknown_agreement_and_country_are_row_errors(tmp_path: Path) -> None:
     ]
     assert "not an agreement in the graph" in done.errors[0].message
     assert "not a country this tool knows" in done.errors[1].message
+
+
+def test_date_cells_are_read_as_days(tmp_path: Path) -> None:
+    """Found by a hostile review: Excel date cells (which the reader writes as 2011-03-01,
+    with a time when one is set) were refused in the date, consent and timeframe columns."""
+    import datetime
+
+    import openpyxl
+
+    path = tmp_path / "dates.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(list(HEADER))
+    book.active.append(
+        ["Basel Convention", "Uzbekistan", "Party", datetime.date(1989, 3, 22),
+         datetime.datetime(1996, 2, 7, 10, 30), datetime.date(1996, 5, 7)]
+    )  # fmt: skip
+    book.save(path)
+    done = imported(path, Settings(), "party-status-dates")
+    assert done.errors == []
+    facts = {(t.predicate.value.rsplit("#", 1)[-1], t.object.value) for t in done.triples}
+    assert {("signatureDate", "1989-03-22"), ("consentDate", "1996-02-07"),
+            ("entryIntoForce", "1996-05-07")} <= facts  # fmt: skip

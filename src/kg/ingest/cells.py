@@ -119,6 +119,10 @@ def _ordinal(cell: Cell) -> None:
 
 def _timeframe(cell: Cell) -> None:
     frame = parse_timeframe(cell.text)
+    if frame == (None, None) and _ISO_DAY.fullmatch(cell.text.strip()):
+        # A date cell: Excel turns "March 2011" typed in a cell into 2011-03-01, a day.
+        day = one_day(cell.text)
+        frame = Timeframe(day, day)
     if frame == (None, None):  # a range that runs backwards reads as no range: say so
         ends = [parse_timeframe(p) for p in re.split(r"\s+[–—-]\s+", cell.text, maxsplit=1)]
         if len(ends) == 2 and ends[0].start and ends[1].end:
@@ -140,6 +144,10 @@ def _timeframe(cell: Cell) -> None:
         cell.add(mea.endDate, typed(frame.end.isoformat(), "date"))
 
 
+#: A date cell of a workbook, as the readers write it: "2011-03-01" (or with a time).
+_ISO_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]+)?")
+
+
 def one_day(text: str) -> date:
     """ "2009-01-31", "31 January 2009", "31 Jan 2009" or "31/01/2009" (day first, as the UN
     writes it) to the day.
@@ -149,8 +157,9 @@ def one_day(text: str) -> date:
     """
     clean = text.strip()
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", clean):
-            return date.fromisoformat(clean)
+        iso = _ISO_DAY.fullmatch(clean)
+        if iso:
+            return date.fromisoformat(iso.group(1))
         numeric = re.fullmatch(r"(\d{1,2})[./](\d{1,2})[./](\d{4})", clean)
         if numeric:
             day, month, year = (int(n) for n in numeric.groups())
@@ -183,6 +192,11 @@ CONSENT_MARKS = {
 
 
 def _consent(cell: Cell) -> None:
+    if _ISO_DAY.fullmatch(cell.text.strip()):  # a date cell: no mark, a ratification
+        day = one_day(cell.text)
+        cell.add(cell.column.property or mea.consentDate, typed(day.isoformat(), "date"))
+        cell.add(mea.standing, plain("Ratification"))
+        return
     match = re.fullmatch(r"(?P<day>.*?\d{4})\s*\(?(?P<mark>AA|A|a|c|d)?\)?\s*", cell.text.strip())
     if match is None:
         raise CellError(
