@@ -276,3 +276,28 @@ def test_a_date_cell_in_the_timeframe_column_is_that_day(tmp_path: Path) -> None
                  "--out", str(out), "--quiet"]) == 0  # fmt: skip
     turtle = out.read_text()
     assert 'mea:startDate "2011-03-01"' in turtle and 'mea:endDate "2011-03-01"' in turtle
+
+
+def test_a_forgotten_number_or_a_heading_row_is_reported_not_folded_in(tmp_path: Path) -> None:
+    """Found by a hostile review: a whole activity without its number was folded into the
+    activity above (exit 0), and a heading row said only "is not a number"."""
+    path = workbook(
+        tmp_path / "plan.xlsx",
+        [
+            ("1.", "2010", "Liaison officers", "Officers named", "Interim Secretariat", "5,000"),
+            ("", "2011", "Regional workshop", "Report", "UNEP", "8,000"),  # number forgotten
+            ("", "", "", "and a second report", "", ""),  # the rest of the row above
+            ("Section B: outreach", "", "", "", "", ""),
+            ("2.", "2010", "Website", "", "", ""),
+        ],
+    )
+    report = tmp_path / "r.json"
+    out = str(tmp_path / "n.ttl")
+    status = main(["import", str(path), "--mapping", "programme-of-work", "--key", "numbered",
+                   "--out", out, "--report", str(report), "--quiet"])  # fmt: skip
+    assert status == 1
+    errors = {e["row"]: e["message"] for e in json.loads(report.read_text())["errors"]}
+    assert "has no number" in errors[3]
+    assert "like a heading" in errors[5]
+    assert 4 not in errors  # a spilled line: joined to its row (row 3, itself refused)
+    assert json.loads(report.read_text())["rows_imported"] == 2

@@ -353,8 +353,18 @@ class _Table:
             return str(record.index)
         text = record.cells.get(row.key, "")
         column = self.mapping.column(row.key)
+        if not text and record.unnumbered:
+            errors.append(self.error(record, column,
+                "this row has no number, and it holds too much to be the rest of the row "
+                "above: give it its number"))  # fmt: skip
+            return None
         if not text:
             errors.append(self.error(record, column, _empty(column, self.mapping)))
+            return None
+        if {name for name, value in record.cells.items() if value} == {row.key}:
+            errors.append(self.error(record, column,
+                f"{label_of(text)!r} stands alone in its row, like a heading: delete the row, "
+                "or fill in the rest of it"))  # fmt: skip
             return None
         if row.key_pattern:
             match = re.search(row.key_pattern, text)

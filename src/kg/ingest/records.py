@@ -57,6 +57,9 @@ class Record:
     heading: Heading | None = None
     index: int = 0
     notes: list[str] = field(default_factory=list)
+    #: No number where the table keys its rows by one, yet too full to be the rest of the
+    #: row above (a forgotten number, not a spilled line).
+    unnumbered: bool = False
 
     def locator(self, column: str | None = None) -> str:
         rows = self.rows[0] if len(self.rows) == 1 else f"{self.rows[0]}–{self.rows[-1]}"
@@ -137,7 +140,10 @@ def _records(layout: Layout, mapping: Mapping) -> list[Record]:
         if group_column is not None and filled == {group_column}:
             heading = Heading(cells[group_column], number, layout)
             continue
-        if key_column is not None and key_column not in filled and records:
+        # A spilled line fills a cell or two; a row that fills three or more is a row of its
+        # own whose number was forgotten: reported, never folded into the row above.
+        own_row = len(filled) >= 3
+        if key_column is not None and key_column not in filled and records and not own_row:
             previous = records[-1]
             for name in filled:
                 joined = (
@@ -148,7 +154,8 @@ def _records(layout: Layout, mapping: Mapping) -> list[Record]:
                 previous.cells[name] = joined
             previous.rows.append(number)
             continue
-        records.append(Record(layout, [number], cells, heading))
+        unnumbered = key_column is not None and key_column not in filled
+        records.append(Record(layout, [number], cells, heading, unnumbered=unnumbered))
     return records
 
 
