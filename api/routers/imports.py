@@ -30,7 +30,12 @@ from kg.ingest.mapping import MappingError, load_mapping, shipped_mappings
 from kg.ingest.tables import MEDIA_TYPES
 from kg.ingest.workbooks import write_workbook
 from kg.rdf.namespaces import CANONICAL_BASE, entity_iri
-from kg.serve.importing import ImportBusy, TableUnreadable, import_bounded
+from kg.serve.importing import (
+    BadDocumentOptions,
+    ImportBusy,
+    TableUnreadable,
+    import_bounded,
+)
 
 router = APIRouter(prefix="/sources", tags=["publishing"])
 templates_router = APIRouter(prefix="/templates", tags=["publishing"])
@@ -127,6 +132,8 @@ async def import_source(
         )
     except TableUnreadable as err:
         raise ApiError(400, "unreadable_table", str(err)) from err
+    except BadDocumentOptions as err:
+        raise ApiError(400, "bad_request", str(err)) from err
     except ImportBusy as err:
         raise ApiError(
             503,

@@ -301,3 +301,23 @@ def test_a_forgotten_number_or_a_heading_row_is_reported_not_folded_in(tmp_path:
     assert "like a heading" in errors[5]
     assert 4 not in errors  # a spilled line: joined to its row (row 3, itself refused)
     assert json.loads(report.read_text())["rows_imported"] == 2
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        (["--agreement", "nosuch"], "no agreement 'nosuch' in the graph"),
+        (["--parties", "AZE,XXX"], "'XXX' is no ISO 3166 alpha-3"),
+        (["--date", "2009-13-45"], "is no date"),
+        (["--by", "nobody"], "no organisation 'nobody'"),
+    ],
+)
+def test_document_options_the_graph_does_not_know_are_refused(
+    option: list[str], said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by a hostile review: they were written as dangling links that still conformed."""
+    path = workbook(tmp_path / "plan.xlsx", [("1.", "2010", "Workshop", "", "", "")])
+    out = tmp_path / "plan.ttl"
+    status = main(["import", str(path), "--mapping", "programme-of-work", "--key", "opts",
+                   "--out", str(out), "--quiet", *option])  # fmt: skip
+    assert status == 2 and said in capsys.readouterr().err and not out.exists()

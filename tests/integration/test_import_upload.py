@@ -113,6 +113,7 @@ def test_bad_rows_are_a_422_naming_row_and_column_and_nothing_changes(
         (b"a,b\n1,2\n", "text/csv", {}, 400, "unreadable_table"),
         (b"x", "application/pdf", {}, 415, "unsupported_media_type"),
         (b"x", XLSX, {"mapping": "../../etc/passwd.yaml"}, 400, "bad_mapping"),
+        (b"", XLSX, {"agreement": "nosuch"}, 400, "bad_request"),
     ],
 )
 def test_hostile_uploads_are_4xx_and_change_nothing(

@@ -117,7 +117,13 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 def _import(args: argparse.Namespace, settings: Settings, mappings: list[Mapping]) -> int:
     from kg.build.publish import check_key, diff_graphs
     from kg.ingest.context import graph_names, source_validator
-    from kg.ingest.importer import DocumentInfo, default_title, document_key, import_grids
+    from kg.ingest.importer import (
+        DocumentInfo,
+        default_title,
+        document_key,
+        document_problems,
+        import_grids,
+    )
     from kg.ingest.records import NoTable
     from kg.ingest.tables import TableReadError, read_grids
     from kg.rdf.namespaces import CANONICAL_BASE, entity_iri
@@ -150,6 +156,11 @@ def _import(args: argparse.Namespace, settings: Settings, mappings: list[Mapping
         grids = read_grids(args.file)
         progress(f"reading the graph's names (the source {key} itself left out)")
         names = graph_names(settings, replacing=key, parties=parties, agreement=document.agreement)
+        problems = document_problems(document, names, parties)
+        if problems:
+            for problem in problems:
+                err(problem)
+            return EXIT_USAGE
         progress(f"reading {len(grids)} table(s) through {', '.join(m.name for m in mappings)}")
         done = import_grids(grids, mappings, document, names)
     except (TableReadError, NoTable) as error:

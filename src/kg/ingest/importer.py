@@ -502,6 +502,37 @@ def _kind_prefixes(triples: Sequence[ox.Triple]) -> dict[str, str]:
     return {(f"{kind}id" if kind in PREFIXES else kind): f"{ids}{kind}/" for kind in sorted(kinds)}
 
 
+def document_problems(document: DocumentInfo, names: Names, parties: Sequence[str]) -> list[str]:
+    """What is wrong with what the import is told about the document (an agreement or
+    organisation the graph does not have, a party code that is none, a date that is no
+    date): refused, never written as a dangling link."""
+    import datetime
+
+    import pycountry
+
+    problems = []
+    if document.agreement and document.agreement not in set(names.agreements.values()):
+        keys = sorted({iri.rsplit("/", 1)[-1] for iri in names.agreements.values()})
+        problems.append(
+            f"no agreement {document.agreement.rsplit('/', 1)[-1]!r} in the graph: use one of "
+            + ", ".join(keys)
+        )
+    if document.by and document.by not in set(names.actors.values()):
+        problems.append(
+            f"no organisation {document.by.rsplit('/', 1)[-1]!r} in the graph: give the key "
+            "of one the reference data or a source defines, e.g. iucn"
+        )
+    for code in parties:
+        if pycountry.countries.get(alpha_3=code) is None:
+            problems.append(f"{code!r} is no ISO 3166 alpha-3 country code (e.g. KAZ, UZB)")
+    if document.date:
+        try:
+            datetime.date.fromisoformat(document.date)
+        except ValueError:
+            problems.append(f"{document.date!r} is no date: write it as 2026-01-12")
+    return problems
+
+
 def default_title(path: Path) -> str:
     """A title from the file's name, until the officer gives one (``--title``)."""
     return " ".join(re.split(r"[-_ ]+", path.stem)).strip().capitalize() or path.name

@@ -16,7 +16,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from kg.ingest.context import graph_names
-from kg.ingest.importer import DocumentInfo, RowError, import_file
+from kg.ingest.importer import DocumentInfo, RowError, document_problems, import_file
 from kg.ingest.mapping import load_mapping
 from kg.ingest.records import NoTable
 from kg.ingest.tables import TableReadError
@@ -31,6 +31,10 @@ _READING = threading.BoundedSemaphore(1)
 
 class ImportBusy(RuntimeError):
     """Another upload is being read; the client should try again shortly."""
+
+
+class BadDocumentOptions(ValueError):
+    """The agreement, parties or date the upload names are not the graph's (one line)."""
 
 
 class TableUnreadable(ValueError):
@@ -107,6 +111,8 @@ def _import_in_child(
         return payload
     if kind == "unreadable":
         raise TableUnreadable(payload)
+    if kind == "bad-options":
+        raise BadDocumentOptions(payload)
     raise PublishFailed(payload)
 
 
@@ -125,6 +131,10 @@ def _import_main(
         names = graph_names(
             settings, replacing=document.key, parties=parties, agreement=document.agreement
         )
+        problems = document_problems(document, names, parties)
+        if problems:
+            conn.send(("bad-options", "; ".join(problems)))
+            return
         limit = settings.publish_memory_bytes
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         with tempfile.TemporaryDirectory(prefix="kg-import-") as folder:
