@@ -321,3 +321,23 @@ def test_document_options_the_graph_does_not_know_are_refused(
     status = main(["import", str(path), "--mapping", "programme-of-work", "--key", "opts",
                    "--out", str(out), "--quiet", *option])  # fmt: skip
     assert status == 2 and said in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.parametrize("label", ["{nosuch}", "{party.__class__}", "{key[0]}", "{unclosed"])
+def test_a_mapping_with_a_bad_row_label_is_one_line(
+    label: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by a hostile review: "{nosuch}" was a Python traceback."""
+    mapping = tmp_path / "mine.yaml"
+    mapping.write_text(
+        "name: mine\ntitle: Mine\ntable: Mine\n"
+        f"row: {{kind: activity, class: mea:Activity, label: '{label}'}}\n"
+        "columns:\n  activity: {headers: [Activity], clean: text, required: true}\n"
+        "  number: {headers: ['No.'], clean: ordinal}\n"
+    )
+    path = workbook(tmp_path / "plan.xlsx", [("1.", "2010", "Workshop", "", "", "")])
+    status = main(
+        ["import", str(path), "--mapping", str(mapping), "--out", str(tmp_path / "m.ttl")]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(err) == 1 and "row label" in err[0] and "Traceback" not in err[0]

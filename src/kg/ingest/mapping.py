@@ -18,6 +18,7 @@ fills a property of the row's entity or, with ``each``, becomes one entity per i
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -193,6 +194,7 @@ def _parse(data: Any, where: str) -> Mapping:
     row.done()
     doc.done()
     names = {c.name for c in mapping.columns}
+    _check_label(mapping.row.label, names, where)
     for named in (mapping.row.key, mapping.group.column if mapping.group else None):
         if named is not None and named not in names:
             raise MappingError(f"{where}: {named!r} is not one of the columns ({sorted(names)})")
@@ -275,6 +277,24 @@ def _group(spec: dict[str, Any] | None, where: str) -> Group | None:
     )
     fields.done()
     return group
+
+
+def _check_label(template: str | None, columns: set[str], where: str) -> None:
+    """A row label template names only the row's key, group key, position and columns, each
+    plainly: "{party} under {agreement}", never "{party.__class__}"."""
+    if template is None:
+        return
+    allowed = {"key", "group_key", "n", *columns}
+    try:
+        fields = [name for _text, name, _spec, _conv in string.Formatter().parse(template)]
+    except ValueError as error:
+        raise MappingError(f"{where}: row label {template!r}: {error}") from None
+    for name in fields:
+        if name is not None and name not in allowed:
+            raise MappingError(
+                f"{where}: row label {template!r}: {{{name}}} is none of "
+                f"{', '.join(sorted(allowed))}"
+            )
 
 
 def _kind(kind: str, where: str) -> str:
