@@ -341,3 +341,21 @@ def test_a_mapping_with_a_bad_row_label_is_one_line(
     )
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2 and len(err) == 1 and "row label" in err[0] and "Traceback" not in err[0]
+
+
+def test_a_timeframe_without_dates_is_kept_as_written_with_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by a hostile review: "ongoing" dropped the whole row."""
+    path = workbook(tmp_path / "plan.xlsx", [("1.", "ongoing", "Helpdesk", "", "", "")])
+    out, report = tmp_path / "plan.ttl", tmp_path / "r.json"
+    status = main(["import", str(path), "--mapping", "programme-of-work", "--key", "ongoing",
+                   "--out", str(out), "--report", str(report), "--quiet"])  # fmt: skip
+    assert status == 0
+    assert 'mea:timeframeText "ongoing"' in out.read_text()
+    assert "startDate" not in out.read_text()
+    (note,) = json.loads(report.read_text())["notes"]
+    assert (note["row"], note["column"]) == (2, "Timeframe") and "gives no dates" in note["message"]
+    assert (
+        "ROW NOTE plan.xlsx, sheet 'Workplan', row 2, column Timeframe" in capsys.readouterr().err
+    )

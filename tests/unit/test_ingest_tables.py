@@ -473,3 +473,14 @@ def test_merged_ranges_of_a_sheet_fill_down_and_hidden_sheets_are_left_out(
         (4, ("3", "C", "UNEP")),
         (5, ("Section B",)),
     )
+
+
+def test_utf16_csv_with_its_mark_is_read_and_control_characters_are_dropped(
+    tmp_path: Path,
+) -> None:
+    """Found by a hostile review: Excel's UTF-16 text was refused, and NUL bytes were kept
+    (and shown raw on the pages)."""
+    path = tmp_path / "plan.csv"
+    path.write_bytes("No.;Activity\n1.;Work\x00shop\n".encode("utf-16"))
+    (grid,) = read_grids(path)
+    assert grid.rows == ((1, ("No.", "Activity")), (2, ("1.", "Workshop")))

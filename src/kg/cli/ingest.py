@@ -168,6 +168,8 @@ def _import(args: argparse.Namespace, settings: Settings, mappings: list[Mapping
         return EXIT_USAGE
     for row_error in done.errors:
         print(f"ROW ERROR {row_error.line()}", file=sys.stderr)
+    for row_note in done.notes:
+        print(f"ROW NOTE {row_note.line()}", file=sys.stderr)
     progress(
         f"{done.rows_read} rows read, {done.rows_imported} imported, "
         f"{len({(e.table, e.row) for e in done.errors})} left out; {len(done.triples)} triples"

@@ -54,6 +54,9 @@ class Cell(Protocol):
     names: Names
 
     def add(self, predicate: str, obj: ox.NamedNode | ox.Literal) -> None: ...
+    def note(self, message: str) -> None:
+        """Something the officer should know about the cell, which is still imported."""
+
     def add_to(
         self, node: ox.NamedNode, predicate: str, obj: ox.NamedNode | ox.Literal
     ) -> None: ...
@@ -128,10 +131,13 @@ def _timeframe(cell: Cell) -> None:
         if len(ends) == 2 and ends[0].start and ends[1].end:
             frame = Timeframe(ends[0].start, ends[1].end)
     if frame.start is None and frame.end is None:
-        raise CellError(
-            f"{cell.text!r} is not a period this tool can read: write months and years, e.g. "
-            "'Jan. 2009 – Sept. 2010', 'March 2026' or '2010'"
+        # "ongoing", "Q1 2012": kept as written, without dates, and said.
+        cell.add(mea.timeframeText, plain(cell.text))
+        cell.note(
+            f"{cell.text!r} gives no dates: kept as written; for dates write months and "
+            "years, e.g. 'Jan. 2009 – Sept. 2010', 'March 2026' or '2010'"
         )
+        return
     if frame.start and frame.end and frame.end < frame.start:
         raise CellError(
             f"{cell.text!r} ends ({frame.end:%d %B %Y}) before it starts "

@@ -94,6 +94,8 @@ class Imported:
     rows_read: int = 0
     rows_imported: int = 0
     errors: list[RowError] = field(default_factory=list)
+    #: Cells imported with something to say ("ongoing" gives no dates).
+    notes: list[RowError] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
 
     def turtle(self) -> bytes:
@@ -123,6 +125,7 @@ class Imported:
             "rows_with_errors": len({(e.table, e.row) for e in self.errors}),
             "triples": len(self.triples),
             "errors": [e.to_json() for e in self.errors],
+            "notes": [n.to_json() for n in self.notes],
         }
 
 
@@ -284,6 +287,7 @@ class _Table:
                 errors.append(self.error(record, column, str(error)))
         if errors:
             return [], errors
+        self.done.notes.extend(self.error(record, column, text) for column, text in cell.noted)
         label = self.row_label(record, key)
         described: list[ox.Triple] = []
         self.source.describe(subject, row.class_, label, record.locator(), described)
@@ -455,6 +459,7 @@ class _Cell:
             made,
         )
         self.names = table.source.names
+        self.noted: list[tuple[Column, str]] = []
         self.text = ""
         self.header = ""
         self.column: Column = table.mapping.columns[0]
@@ -464,6 +469,9 @@ class _Cell:
 
     def add_to(self, node: ox.NamedNode, name: str, obj: ox.NamedNode | ox.Literal) -> None:
         self.made.append(ox.Triple(node, predicate(name), obj))
+
+    def note(self, message: str) -> None:
+        self.noted.append((self.column, message))
 
     def entity(
         self, kind: str, key: str, class_: str, label: str, *, shared: bool = False

@@ -356,8 +356,11 @@ def _docx_rows(table: Table) -> Iterator[tuple[int, list[str]]]:
 
 
 def _read_csv(path: Path, budget: _RowBudget) -> Grid:
+    raw = path.read_bytes()
+    # Excel's "Unicode text" and some exports write UTF-16, always with its byte-order mark.
+    encoding = "utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = raw.decode(encoding)
     except UnicodeDecodeError:
         raise TableReadError(
             f'{path.name}: is not UTF-8 text; save it again as "CSV UTF-8 (comma delimited)"'
@@ -459,6 +462,11 @@ def _duration(value: datetime.timedelta) -> str:
     return f"{sign}{hours}:{rest // 60:02}:{rest % 60:02}"
 
 
+#: Control characters no text keeps (NUL and the like; tab and line breaks are kept).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _clean(text: str) -> str:
     # Windows line ends inside a CSV field or an Excel cell are the same line break as "\n".
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").strip()
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    return _CONTROL.sub("", text).strip()
