@@ -7,7 +7,6 @@ go on answering while it is read. The readers' own limits (unpacked size, rows) 
 from __future__ import annotations
 
 import errno
-import multiprocessing
 import resource
 import tempfile
 import threading
@@ -21,7 +20,7 @@ from kg.ingest.mapping import load_mapping
 from kg.ingest.records import NoTable
 from kg.ingest.tables import TableReadError
 from kg.serve.jobs import first_line
-from kg.serve.publishing import PublishFailed
+from kg.serve.publishing import PublishFailed, run_bounded
 from kg.serve.sandbox import leave_network
 from kg.settings import Settings
 
@@ -77,35 +76,16 @@ def _import_in_child(
     document: DocumentInfo,
     parties: list[str],
 ) -> TableImport:
-    context = multiprocessing.get_context("forkserver")
-    ours, theirs = context.Pipe()
-    process = context.Process(
-        target=_import_main,
-        args=(theirs, settings, body, mappings, document, parties),
-        daemon=True,
+    kind, payload = run_bounded(
+        settings,
+        _import_main,
+        (settings, body, mappings, document, parties),
         name="kg-import",
+        doing="reading it",
+        # The readers are Rust: past RLIMIT_AS an allocation aborts the process.
+        stopped="the process reading it stopped, most likely needing more memory than "
+        "KG_PUBLISH_MEMORY_BYTES allows",
     )
-    process.start()
-    theirs.close()
-    try:
-        if not ours.poll(settings.publish_timeout):
-            raise PublishFailed(
-                f"reading it took longer than KG_PUBLISH_TIMEOUT ({settings.publish_timeout:g} s)"
-            )
-        try:
-            kind, payload = ours.recv()
-        except EOFError:
-            # The readers are Rust: past RLIMIT_AS an allocation aborts the process.
-            raise PublishFailed(
-                "the process reading it stopped, most likely needing more memory than "
-                "KG_PUBLISH_MEMORY_BYTES allows"
-            ) from None
-    except BaseException:
-        process.kill()
-        raise
-    finally:
-        ours.close()
-        process.join(timeout=10)
     if kind == "ok":
         assert isinstance(payload, TableImport)
         return payload

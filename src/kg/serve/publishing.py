@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+from collections.abc import Callable
 from dataclasses import replace
 from multiprocessing.connection import Connection
+from typing import Any
 
 from kg.build.pipeline import BuildResult, discard
 from kg.build.publish import (
@@ -66,33 +68,18 @@ def stage_bounded(
     :raises PublishFailed: out of time or memory, or the child failed (an unreadable input
         included); nothing staged."""
     check_key(key)
-    context = multiprocessing.get_context("forkserver")
-    ours, theirs = context.Pipe()
-    process = context.Process(
-        target=_stage_main,
-        args=(theirs, settings, key, turtle, who),
-        daemon=True,
-        name="kg-publish",
-    )
-    process.start()
-    theirs.close()
     try:
-        if not ours.poll(settings.publish_timeout):
-            raise PublishFailed(
-                f"it took longer than KG_PUBLISH_TIMEOUT ({settings.publish_timeout:g} s)"
-            )
-        try:
-            kind, payload = ours.recv()
-        except EOFError:
-            raise PublishFailed("the process staging it stopped unexpectedly") from None
+        kind, payload = run_bounded(
+            settings,
+            _stage_main,
+            (settings, key, turtle, who),
+            name="kg-publish",
+            doing="staging it",
+            stopped="the process staging it stopped unexpectedly",
+        )
     except BaseException:
-        process.kill()
-        process.join(timeout=10)
         discard(settings)
         raise
-    finally:
-        ours.close()
-    process.join(timeout=10)
     if kind == "ok":
         done, result = payload
         return done, result
@@ -101,3 +88,40 @@ def stage_bounded(
     if kind == "missing":
         raise SourceNotFound(payload)
     raise PublishFailed(payload)
+
+
+def run_bounded(
+    settings: Settings,
+    target: Callable[..., None],
+    args: tuple[Any, ...],
+    *,
+    name: str,
+    doing: str,
+    stopped: str,
+) -> tuple[str, Any]:
+    """Run ``target(conn, *args)`` in a forkserver child and return the one message it sends,
+    ``(kind, payload)``. The child bounds itself (memory, network); this bounds its time.
+
+    :raises PublishFailed: past ``KG_PUBLISH_TIMEOUT`` ("``doing`` took longer …"; the child
+        is killed), or the child ended without a message (``stopped``)."""
+    context = multiprocessing.get_context("forkserver")
+    ours, theirs = context.Pipe()
+    process = context.Process(target=target, args=(theirs, *args), daemon=True, name=name)
+    process.start()
+    theirs.close()
+    try:
+        if not ours.poll(settings.publish_timeout):
+            raise PublishFailed(
+                f"{doing} took longer than KG_PUBLISH_TIMEOUT ({settings.publish_timeout:g} s)"
+            )
+        try:
+            kind, payload = ours.recv()
+        except EOFError:
+            raise PublishFailed(stopped) from None
+    except BaseException:
+        process.kill()
+        raise
+    finally:
+        ours.close()
+        process.join(timeout=10)
+    return kind, payload
