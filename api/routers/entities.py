@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import Service
 from api.errors import PAGES, ApiError, error_responses
 from api.routing import route_per_method
-from api.templates.entity_page import PageContext, render_entity
+from api.templates.entity_page import PageContext, SuggestedTarget, render_entity
 from kg.publish.entity import (
     RDF_MEDIA_TYPES,
     InvalidIRIError,
@@ -31,6 +31,7 @@ from kg.publish.entity import (
 from kg.rdf.namespaces import entity_iri, graph_iri
 from kg.rdf.negotiate import choose
 from kg.rdf.syntax_limits import UnwritableGraph
+from kg.serve.service import GraphService
 
 #: ``/id/{kind}/{key}``: the IRIs under the base.
 router = APIRouter(prefix="/id", tags=["entities"])
@@ -85,6 +86,12 @@ def _error(status: int, kind: str, message: str, iri: str) -> ApiError:
     return ApiError(status, kind, message, fmt=PAGES, iri=iri)
 
 
+def _target_label(service: GraphService, target: str) -> str:
+    """ "Target 3: Conserve 30% of Land, Waters and Seas", from the projection."""
+    projection = service.projection()
+    return projection.label(target) if target in projection else target.rsplit("/", 1)[-1]
+
+
 def _answer(
     request: Request, service: Service, iri: str, fmt: str | None, self_query: dict[str, str]
 ) -> Response:
@@ -123,7 +130,11 @@ def _answer(
     )
     headers = {"Vary": "Accept", "Link": links}
     if entity is not None:
-        return HTMLResponse(render_entity(entity, ctx), headers=headers)
+        suggested = [
+            SuggestedTarget(target, _target_label(service, target), score, method, evidence)
+            for target, score, method, evidence in service.suggested_targets().get(iri, [])
+        ]
+        return HTMLResponse(render_entity(entity, ctx, suggested), headers=headers)
     triples = entity_triples(store, iri)
     try:
         body = serialize(triples, chosen)

@@ -7,6 +7,7 @@ server.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -117,8 +118,21 @@ def property_rows(statements: list[Statement]) -> list[PropertyRow]:
     return [PropertyRow(group[0].predicate, tuple(group)) for group in groups.values()]
 
 
-def render_entity(entity: Entity, ctx: PageContext) -> str:
-    """The entity page."""
+@dataclass(frozen=True)
+class SuggestedTarget:
+    """A GBF target suggested for the entity (``kg suggest``), never asserted by a document."""
+
+    iri: str
+    label: str
+    score: float
+    method: str
+    evidence: tuple[str, ...]
+
+
+def render_entity(
+    entity: Entity, ctx: PageContext, suggested: Sequence[SuggestedTarget] = ()
+) -> str:
+    """The entity page (with the targets suggested for it, marked apart, if any)."""
     hood = neighbourhood(entity, inferred_graph=ctx.inferred_graph)
     return render(
         "entity.html",
@@ -131,6 +145,7 @@ def render_entity(entity: Entity, ctx: PageContext) -> str:
         property_rows=property_rows(entity.outgoing),
         incoming_rows=entity.incoming[:INCOMING_ROWS],
         incoming_more=max(0, len(entity.incoming) - INCOMING_ROWS),
+        suggested=suggested,
     )
 
 

@@ -160,3 +160,23 @@ def _valid_by_the_sssom_library(path: Path) -> None:
     for check in (validate_json_schema, check_all_prefixes_in_curie_map, check_strict_curie_format):
         report = check(mapping_set, fail_on_error=False)
         assert report.results == [], (check.__name__, report.results[:3])
+
+
+def test_the_entity_page_shows_suggested_targets_apart(built: Any) -> None:
+    """An activity no document aligns shows its suggested targets, marked, with the words
+    that matched; an aligned outcome shows none."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    with TestClient(create_app(built.settings)) as client:
+        page = client.get("/id/activity/tehran-pow-2009-2010-8", headers={"accept": "text/html"})
+        aligned = client.get(
+            "/id/outcome/iucn-ca-tsc-workplan-2025-2026-outcome-3", headers={"accept": "text/html"}
+        )
+    assert page.status_code == 200
+    section = page.text.split('<section id="suggested">', 1)[1].split("</section>", 1)[0]
+    assert "no document asserts these links" in section
+    assert 'class="badge suggested">suggested' in section
+    assert "Target " in section and "information" in section  # a target, and a matched word
+    assert '<section id="suggested">' not in aligned.text

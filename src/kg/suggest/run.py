@@ -35,6 +35,8 @@ def suggest_graph(
     gbf = graph_iri(base, "reference/gbf")
     targets = gbf_targets(q.triple for q in quads if q.graph_name == ox.NamedNode(gbf))
     items = items_to_align([q.triple for q in quads])
+    if not targets:  # a graph without the GBF reference data: nothing to suggest
+        return SuggestionRun(items, [])
     suggester = LexicalSuggester(targets)
     suggestions = [
         s for item in items for s in suggester.suggest(item, top=top, min_score=min_score)
