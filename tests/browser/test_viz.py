@@ -69,3 +69,47 @@ def test_search_expand_draws_targets_and_indicators(
     assert "GBF headline indicators (4)" in panel
     assert page_errors == []
     # (no request left loopback: the browser_page fixture asserts it at teardown)
+
+
+TEHRAN = "https://w3id.org/mea-kg/id/activity/tehran-pow-2009-2010-8"
+
+
+def test_suggested_targets_are_drawn_dashed_only_when_asked(
+    live_server: str, browser_page: Any, page_errors: list[str], artifacts_dir: Path
+) -> None:
+    """A Tehran activity names no target: expanded, it reaches no indicator; with "suggested
+    targets" ticked, its suggested targets and their headline indicators are drawn with
+    dashed edges marked as suggestions."""
+    page = browser_page
+    page.goto(f"{live_server}/viz")
+    page.wait_for_function("window.kgViz && window.kgViz.busy === 0")
+
+    def expand() -> list[dict[str, Any]]:
+        page.click("#clear")
+        page.evaluate(
+            "(iri) => window.kgViz.add(iri).then(n => window.kgViz.expand(n.id()))", TEHRAN
+        )
+        page.wait_for_function(
+            f"window.kgViz.busy === 0 && window.kgViz.state.expanded.has('{TEHRAN}')"
+        )
+        edges: list[dict[str, Any]] = page.evaluate(
+            """() => window.kgViz.cy.edges().map(e => ({
+                source: e.source().id(), target: e.target().id(),
+                suggested: e.hasClass('suggested'), label: e.data('label'),
+                dashed: e.style('line-style')}))"""
+        )
+        return edges
+
+    assert not any(e["suggested"] for e in expand())
+    page.check("#suggested")
+    edges = expand()
+    suggested = [e for e in edges if e["suggested"]]
+    assert any(
+        e["source"] == TEHRAN and e["target"].startswith(KMGBF + "target_") for e in suggested
+    )
+    assert any(e["target"].startswith(KMGBF + "indicator_") for e in suggested)
+    assert all(e["dashed"] == "dashed" for e in suggested)
+    assert any(e["label"].startswith("suggested (") for e in suggested)
+    page.screenshot(path=str(artifacts_dir / "viz-suggested.png"))
+    assert "(suggested, not asserted)" in page.inner_text("#details")
+    assert page_errors == []

@@ -70,7 +70,11 @@
       { selector: ".filtered", style: { "display": "none" } },
       { selector: ".plain.on-path", style: { "border-width": 0 } },
       { selector: "edge.plain.on-path", style: {
-        "width": 1, "line-color": "#c8c8c8", "target-arrow-color": "#c8c8c8", "text-opacity": 0 } }
+        "width": 1, "line-color": "#c8c8c8", "target-arrow-color": "#c8c8c8", "text-opacity": 0 } },
+      /* A link no document asserts (include=suggested): dashed, whatever else it is. */
+      { selector: "edge.suggested", style: {
+        "width": 2, "line-style": "dashed", "line-color": "#c99a2e",
+        "target-arrow-color": "#c99a2e", "text-opacity": 1, "color": "#7a5200" } }
     ],
     layout: { name: "grid" }
   });
@@ -178,7 +182,9 @@
     })];
     var kinds = center.nonempty() ? center.data("kinds") : [];
     if (isContributor(kinds)) {
-      jobs.push(api("/api/indicators", { for: iri, paths: 3 }).then(function (answer) {
+      var asked = { for: iri, paths: 3 };
+      if (document.getElementById("suggested").checked) asked.include = "suggested";
+      jobs.push(api("/api/indicators", asked).then(function (answer) {
         state.indicators[iri] = answer;
         drawIndicatorPaths(answer);
       })
@@ -201,6 +207,25 @@
         path.nodes.forEach(function (n) { addNode(n).addClass("on-path"); });
         path.edges.forEach(function (e) { addEdge(e).addClass("on-path"); });
       });
+      if (indicator.suggested) drawSuggested(indicator);
+    });
+  }
+
+  /* An indicator reached through a suggested target: the entity, the target and the
+   * indicator, joined by dashed edges that say they are suggestions (never asserted). */
+  function drawSuggested(indicator) {
+    var node = { iri: indicator.iri, label: indicator.code + " " + indicator.title,
+      kind: "GBFIndicator", kinds: ["GBFIndicator"], code: indicator.code };
+    addNode(node);
+    indicator.suggestions.forEach(function (s) {
+      addNode(s.entity);
+      addNode(s.target);
+      addEdge({ id: "suggested|" + s.entity.iri + "|" + s.target.iri, source: s.entity.iri,
+        target: s.target.iri, predicate: "suggested", label: "suggested (" +
+        s.score.toFixed(1) + "): " + s.evidence.join(", ") }).addClass("suggested");
+      addEdge({ id: "suggested|" + s.target.iri + "|" + indicator.iri, source: s.target.iri,
+        target: indicator.iri, predicate: "mea:hasHeadlineIndicator",
+        label: "has headline indicator" }).addClass("suggested");
     });
   }
 
@@ -250,7 +275,7 @@
     box.appendChild(el("h3", "GBF headline indicators (" + answer.indicators.length + ")"));
     var list = el("ul");
     answer.indicators.forEach(function (i) {
-      var item = el("li", i.code + " " + i.title);
+      var item = el("li", i.code + " " + i.title + (i.suggested ? " (suggested, not asserted)" : ""));
       item.title = i.paths.map(function (p) {
         return p.nodes.map(function (n) { return n.label; }).join(" → ");
       }).join("\n");
