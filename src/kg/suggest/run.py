@@ -11,6 +11,7 @@ import pyoxigraph as ox
 
 from kg.rdf.namespaces import graph_iri
 from kg.suggest.corpus import Item, gbf_targets, items_to_align
+from kg.suggest.curation import rejected_pairs
 from kg.suggest.lexical import LexicalSuggester, Suggestion
 
 
@@ -32,6 +33,7 @@ def suggest_graph(
     """Suggestions for every entity of ``quads`` (the whole graph, inferred links included)
     that no document links to a target."""
     quads = list(quads)
+    rejected = rejected_pairs(q.triple for q in quads)
     gbf = graph_iri(base, "reference/gbf")
     targets = gbf_targets(q.triple for q in quads if q.graph_name == ox.NamedNode(gbf))
     items = items_to_align([q.triple for q in quads])
@@ -39,6 +41,16 @@ def suggest_graph(
         return SuggestionRun(items, [])
     suggester = LexicalSuggester(targets)
     suggestions = [
-        s for item in items for s in suggester.suggest(item, top=top, min_score=min_score)
+        s
+        for item in items
+        for s in suggester.suggest(item, top=top + len(rejected), min_score=min_score)
+        if (s.subject, s.target) not in rejected
     ]
+    per_subject: dict[str, int] = {}
+    kept = []
+    for s in suggestions:  # rejected ones skipped, still ``top`` per entity
+        per_subject[s.subject] = per_subject.get(s.subject, 0) + 1
+        if per_subject[s.subject] <= top:
+            kept.append(s)
+    suggestions = kept
     return SuggestionRun(items, suggestions)
