@@ -232,23 +232,12 @@ def _amount(cell: Cell) -> None:
             f"{cell.text!r} names no currency: write it with the amount (USD 20,000) or in "
             "the column's header (Budget (USD))"
         )
-    value = (
-        format(amount.value.normalize(), "f")
-        if amount.value == amount.value.to_integral()
-        else str(amount.value)
-    )
-    node = cell.entity(
-        "amount",
-        "",
-        mea.MonetaryAmount,
-        f"{amount.currency} {int(amount.value):,}"
-        if amount.value == int(amount.value)
-        else f"{amount.currency} {amount.value}",
-    )
+    value = amount.value.normalize()  # "1500000", not "1500000.0" or "1.5E+6"
+    node = cell.entity("amount", "", mea.MonetaryAmount, f"{amount.currency} {value:,f}")
     cell.add(cell.column.property or mea.indicativeBudget, node)
     facts: list[tuple[str, ox.NamedNode | ox.Literal]] = [
         (DESCRIPTION, english(cell.text)),
-        (mea.amount, typed(value, "decimal")),
+        (mea.amount, typed(f"{value:f}", "decimal")),
         (mea.currency, plain(amount.currency)),
         (mea.contributionType, ox.NamedNode(mea.InKind if amount.in_kind else mea.Cash)),
     ]

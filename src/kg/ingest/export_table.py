@@ -16,9 +16,7 @@ from kg.ingest.cells import Facts, cell_text, header_currency
 from kg.ingest.mapping import Column, Container, Mapping
 from kg.ingest.terms import mea
 from kg.ingest.workbooks import Sheet, write_workbook
-from kg.rdf.namespaces import CANONICAL_BASE, PREFIXES, entity_iri
-
-RDF_TYPE = PREFIXES["rdf"] + "type"
+from kg.rdf.namespaces import CANONICAL_BASE, RDF_TYPE, entity_iri
 
 
 def export_table(

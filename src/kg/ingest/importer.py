@@ -35,9 +35,8 @@ from kg.ingest.names import Names, normalise
 from kg.ingest.records import Layout, Record, read_records
 from kg.ingest.tables import Grid, read_grids
 from kg.ingest.terms import mea
-from kg.rdf.namespaces import CANONICAL_BASE, PREFIXES, entity_iri
+from kg.rdf.namespaces import CANONICAL_BASE, PREFIXES, RDF_TYPE, entity_iri
 
-RDF_TYPE = PREFIXES["rdf"] + "type"
 #: The longest cell an import reads: Excel's own limit. Longer text is no table cell (a whole
 #: document pasted in one?) and would swell the source and every answer that quotes it.
 MAX_CELL_CHARS = 32_767

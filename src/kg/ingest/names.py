@@ -20,9 +20,8 @@ import pyoxigraph as ox
 
 from kg.ingest.places import country_code
 from kg.ingest.terms import mea
-from kg.rdf.namespaces import CANONICAL_BASE, entity_iri
+from kg.rdf.namespaces import CANONICAL_BASE, RDF_TYPE, entity_iri
 
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 #: What names an entity. Not its description: "Host Government" described in one
 #: document is not every document's host government.
 _NAMING = {
@@ -104,7 +103,7 @@ class Names:
                 names[iri(s.value)].add(o.value)
             elif not isinstance(o, ox.NamedNode):
                 continue
-            elif p == _RDF_TYPE:
+            elif p == RDF_TYPE:
                 kinds[iri(s.value)].add(o.value)
             elif p == mea.hasParty:
                 members[iri(s.value)].add(iri(o.value))

@@ -28,6 +28,10 @@ PREFIXES: dict[str, str] = {
 }
 
 
+#: ``rdf:type``, as the code that reads pyoxigraph terms compares predicates (strings).
+RDF_TYPE = PREFIXES["rdf"] + "type"
+
+
 def endpoint_prefixes(base: str) -> dict[str, str]:
     """The prefixes a query may use without declaring them (the SPARQL endpoint, ``kg
     query``): :data:`PREFIXES` and ``id:`` for the entities (``id:party/UZB``). A query that

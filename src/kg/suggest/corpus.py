@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.rdf.namespaces import KMGBF, MEA, PREFIXES
+from kg.rdf.namespaces import KMGBF, MEA, PREFIXES, RDF_TYPE
 
-_RDF_TYPE = PREFIXES["rdf"] + "type"
 _NOTATION = PREFIXES["skos"] + "notation"
 _PREF_LABEL = PREFIXES["skos"] + "prefLabel"
 _TEXTS = (
@@ -82,7 +81,7 @@ def gbf_targets(triples: Iterable[ox.Triple]) -> list[Target]:
         if isinstance(t.subject, ox.Triple) or isinstance(t.object, ox.Triple):
             continue
         s, p, o = t.subject.value, t.predicate.value, t.object
-        if p == _RDF_TYPE:
+        if p == RDF_TYPE:
             kinds[s] = o.value
         elif p == _NOTATION and isinstance(o, ox.Literal):
             notation[s] = o.value
@@ -112,7 +111,7 @@ def items_to_align(triples: Iterable[ox.Triple]) -> list[Item]:
         if not isinstance(t.subject, ox.NamedNode) or isinstance(t.object, ox.Triple):
             continue
         s, p, o = t.subject.value, t.predicate.value, t.object
-        if p == _RDF_TYPE and o.value in ALIGNED:
+        if p == RDF_TYPE and o.value in ALIGNED:
             kinds[s] = o.value.rsplit("#", 1)[-1]
         elif p in _TEXTS and isinstance(o, ox.Literal) and o.value not in words[s]:
             words[s].append(o.value)

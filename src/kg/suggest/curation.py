@@ -17,13 +17,12 @@ from datetime import date
 
 import pyoxigraph as ox
 
-from kg.rdf.namespaces import CANONICAL_BASE, MEA, PREFIXES, entity_iri
+from kg.rdf.namespaces import CANONICAL_BASE, MEA, PREFIXES, RDF_TYPE, entity_iri
 from kg.suggest.sssom import SEMAPV, SSSOM
 
 #: The source that holds the decisions.
 CURATION_KEY = "gbf-alignment-curation"
 _NOT = ox.Literal("Not")
-_RDF_TYPE = PREFIXES["rdf"] + "type"
 
 
 def decision_triples(
@@ -37,7 +36,7 @@ def decision_triples(
         return ox.NamedNode(iri)
 
     facts: list[tuple[str, ox.NamedNode | ox.Literal]] = [
-        (_RDF_TYPE, node(SSSOM + "Mapping")),
+        (RDF_TYPE, node(SSSOM + "Mapping")),
         (SSSOM + "subject_id", node(entity)),
         (SSSOM + "predicate_id", node(PREFIXES["skos"] + "relatedMatch")),
         (SSSOM + "object_id", node(target)),
@@ -66,7 +65,7 @@ def document_triples() -> list[ox.Triple]:
     doc = ox.NamedNode(document_iri())
     en = "en"
     return [
-        ox.Triple(doc, ox.NamedNode(_RDF_TYPE), ox.NamedNode(str(MEA.Document))),
+        ox.Triple(doc, ox.NamedNode(RDF_TYPE), ox.NamedNode(str(MEA.Document))),
         ox.Triple(doc, ox.NamedNode(PREFIXES["rdfs"] + "label"),
                   ox.Literal("Curated GBF alignments", language=en)),
         ox.Triple(doc, ox.NamedNode(PREFIXES["dcterms"] + "title"),

@@ -22,12 +22,11 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kg.rdf.namespaces import MEA, PREFIXES
+from kg.rdf.namespaces import MEA, PREFIXES, RDF_TYPE
 from kg.suggest.corpus import Target
 
 _DESCRIPTION = PREFIXES["dcterms"] + "description"
 _SUBJECT = PREFIXES["dcterms"] + "subject"
-_TYPE = PREFIXES["rdf"] + "type"
 _OPENING = re.compile(r"^\s*Target\s+\d+\s*(\([^)]*\))?\s*:?\s*", re.IGNORECASE)
 
 
@@ -72,7 +71,7 @@ def tsc_cases(triples: Iterable[ox.Triple]) -> list[Case]:
 
     cases = []
     for subject, predicates in sorted(by.items()):
-        kinds = {o.value for o in predicates[_TYPE]}
+        kinds = {o.value for o in predicates[RDF_TYPE]}
         if str(MEA.Objective) in kinds and "priority-target" in subject:
             gold = frozenset(o.value for o in predicates[_SUBJECT])
             text = " ".join(_OPENING.sub("", d) for d in texts(subject, _DESCRIPTION))

@@ -10,7 +10,7 @@ HALF)``: 0.5 at a score of :data:`HALF`, monotonic, below 1.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import bm25s
@@ -78,11 +78,20 @@ class LexicalSuggester:
         ranked.sort(key=lambda r: (-r[1], self.targets.index(r[0])))
         return ranked
 
-    def suggest(self, item: Item, *, top: int = 3, min_score: float = 1.0) -> list[Suggestion]:
-        """The ``top`` targets for ``item`` scoring at least ``min_score``."""
+    def suggest(
+        self,
+        item: Item,
+        *,
+        top: int = 3,
+        min_score: float = 1.0,
+        skip: Collection[tuple[str, str]] = (),
+    ) -> list[Suggestion]:
+        """The ``top`` targets for ``item`` scoring at least ``min_score``, leaving out the
+        (entity, target) pairs in ``skip`` (rejected by a person)."""
+        ranked = [r for r in self.rank(item.text) if (item.iri, r[0].iri) not in skip]
         return [
             Suggestion(item.iri, item.label, t.iri, f"Target {t.code}: {t.label}",
                        round(score, 4), METHOD, matched)
-            for t, score, matched in self.rank(item.text)[:top]
+            for t, score, matched in ranked[:top]
             if score >= min_score and matched
         ]  # fmt: skip

@@ -43,14 +43,6 @@ def suggest_graph(
     suggestions = [
         s
         for item in items
-        for s in suggester.suggest(item, top=top + len(rejected), min_score=min_score)
-        if (s.subject, s.target) not in rejected
+        for s in suggester.suggest(item, top=top, min_score=min_score, skip=rejected)
     ]
-    per_subject: dict[str, int] = {}
-    kept = []
-    for s in suggestions:  # rejected ones skipped, still ``top`` per entity
-        per_subject[s.subject] = per_subject.get(s.subject, 0) + 1
-        if per_subject[s.subject] <= top:
-            kept.append(s)
-    suggestions = kept
     return SuggestionRun(items, suggestions)

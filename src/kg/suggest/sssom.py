@@ -13,7 +13,7 @@ from datetime import date
 import pyoxigraph as ox
 
 from kg import __version__
-from kg.rdf.namespaces import CANONICAL_BASE, KMGBF, PREFIXES
+from kg.rdf.namespaces import CANONICAL_BASE, KMGBF, PREFIXES, RDF_TYPE
 from kg.suggest.lexical import Suggestion
 
 SSSOM = "https://w3id.org/sssom/"
@@ -103,7 +103,7 @@ def sssom_triples(
         confidence = ox.Literal(f"{s.confidence:.4f}", datatype=ox.NamedNode(XSD + "double"))
         day = ox.Literal(on.isoformat(), datatype=ox.NamedNode(XSD + "date"))
         facts: list[tuple[str, ox.NamedNode | ox.Literal]] = [
-            (PREFIXES["rdf"] + "type", node("Mapping")),
+            (RDF_TYPE, node("Mapping")),
             (SSSOM + "subject_id", ox.NamedNode(s.subject)),
             (SSSOM + "predicate_id", ox.NamedNode(PREFIXES["skos"] + "relatedMatch")),
             (SSSOM + "object_id", ox.NamedNode(s.target)),
