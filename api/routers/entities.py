@@ -31,7 +31,6 @@ from kg.publish.entity import (
 from kg.rdf.namespaces import entity_iri, graph_iri
 from kg.rdf.negotiate import choose
 from kg.rdf.syntax_limits import UnwritableGraph
-from kg.serve.service import GraphService
 
 #: ``/id/{kind}/{key}``: the IRIs under the base.
 router = APIRouter(prefix="/id", tags=["entities"])
@@ -86,12 +85,6 @@ def _error(status: int, kind: str, message: str, iri: str) -> ApiError:
     return ApiError(status, kind, message, fmt=PAGES, iri=iri)
 
 
-def _target_label(service: GraphService, target: str) -> str:
-    """ "Target 3: Conserve 30% of Land, Waters and Seas", from the projection."""
-    projection = service.projection()
-    return projection.label(target) if target in projection else target.rsplit("/", 1)[-1]
-
-
 def _answer(
     request: Request, service: Service, iri: str, fmt: str | None, self_query: dict[str, str]
 ) -> Response:
@@ -131,8 +124,8 @@ def _answer(
     headers = {"Vary": "Accept", "Link": links}
     if entity is not None:
         suggested = [
-            SuggestedTarget(target, _target_label(service, target), score, method, evidence)
-            for target, score, method, evidence in service.suggested_targets().get(iri, [])
+            SuggestedTarget(s.target, s.target_label, s.score, s.method, s.evidence)
+            for s in service.suggestions().by_subject.get(iri, [])
         ]
         return HTMLResponse(render_entity(entity, ctx, suggested), headers=headers)
     triples = entity_triples(store, iri)

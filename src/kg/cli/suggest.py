@@ -57,7 +57,7 @@ def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
     tsv.write_text(sssom_tsv(run.suggestions, on=today, base=settings.base_iri), encoding="utf-8")
     triples = sssom_triples(run.suggestions, on=today, base=settings.base_iri)
     ttl.write_bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE) or b"")
-    aligned = len(run.by_subject())
+    aligned = len(run.by_subject)
     print(
         f"{len(run.suggestions)} suggestions for {aligned} of the {len(run.items)} entities "
         f"no document aligns: {tsv}, {ttl}"

@@ -54,7 +54,7 @@ from kg.shacl.sources import SourceValidator
 from kg.shacl.validate import load_shapes
 from kg.stores import GraphStore, StoreError, open_store
 from kg.stores.oxigraph import mark_changed
-from kg.suggest.run import suggest_graph
+from kg.suggest.run import SuggestionRun, suggest_graph
 
 T = TypeVar("T")
 
@@ -301,19 +301,25 @@ class GraphService:
             ),
         )
 
-    def suggested_targets(self) -> dict[str, list[Suggested]]:
-        """The targets suggested for each entity no document aligns (``kg suggest``'s
-        lexical run over the graph as it is now; kept)."""
-        return self.views.get("suggestions", self._suggest)
-
-    def _suggest(self) -> dict[str, list[Suggested]]:
-        run = suggest_graph(
-            self.store.quads_for_pattern(None, None, None, None), self.settings.base_iri
+    def suggestions(self) -> SuggestionRun:
+        """``kg suggest``'s lexical run over the graph as it is now (kept): the targets
+        suggested for each entity no document aligns."""
+        return self.views.get(
+            "suggestions",
+            lambda: suggest_graph(
+                self.store.quads_for_pattern(None, None, None, None), self.settings.base_iri
+            ),
         )
-        return {
-            subject: [(s.target, s.score, s.method, s.evidence) for s in found]
-            for subject, found in run.by_subject().items()
-        }
+
+    def suggested_targets(self) -> dict[str, list[Suggested]]:
+        """:meth:`suggestions` as the traversals take them (kept)."""
+        return self.views.get(
+            "suggested-targets",
+            lambda: {
+                subject: [(s.target, s.score, s.method, s.evidence) for s in found]
+                for subject, found in self.suggestions().by_subject.items()
+            },
+        )
 
     def source_validator(self) -> SourceValidator:
         """A validator of sources as the build validates them, against the reference graphs

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import pyoxigraph as ox
 
@@ -20,6 +21,7 @@ class SuggestionRun:
     items: list[Item]
     suggestions: list[Suggestion]
 
+    @cached_property
     def by_subject(self) -> dict[str, list[Suggestion]]:
         found: dict[str, list[Suggestion]] = {}
         for s in self.suggestions:
